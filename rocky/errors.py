@@ -11,6 +11,7 @@ from pathlib import Path
 __all__ = [
     "AdapterError",
     "ConfigError",
+    "Interrupted",
     "PluginError",
     "RockyError",
 ]
@@ -62,3 +63,9 @@ class PluginError(RockyError):
 
 class AdapterError(RockyError):
     """The warehouse refused a statement or the connection failed."""
+
+
+class Interrupted(RockyError):
+    """The user pressed Ctrl-C; the work in flight was cancelled and recorded."""
+
+    exit_code = 130

@@ -11,7 +11,7 @@ import importlib
 import pkgutil
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -58,7 +58,15 @@ def root(
     ctx.obj = Settings(config=config, output=output, state_path=state_path, debug=debug)
 
 
+_registered = False
+
+
 def _register_commands() -> None:
+    """Add every built-in command module's commands (once per process)."""
+    global _registered
+    if _registered:
+        return
+    _registered = True
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{commands.__name__}.{info.name}")
         module.register(app)
@@ -70,31 +78,17 @@ def _register_plugin_commands() -> None:
     get_plugin_manager().hook.rocky_register_commands(app=app)
 
 
-def run(argv: list[str] | None = None) -> Any:
-    """Run the CLI; RockyError becomes one line on stderr and exit code 1."""
+def run(argv: list[str] | None = None) -> None:
+    """Run the CLI. A RockyError becomes one line on stderr and its exit code
+    (1, or 130 for an interrupted run); usage errors are click's (exit 2)."""
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
         _register_commands()
         _register_plugin_commands()
-        return app(args=args, standalone_mode=False)
+        app(args=args, prog_name="rocky")
     except RockyError as err:
         if debug:
             raise
         print(f"error: {err}", file=sys.stderr)
         sys.exit(err.exit_code)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        sys.exit(130)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        print("aborted", file=sys.stderr)
-        sys.exit(1)
-    except Exception as exc:  # click usage errors arrive here with standalone_mode off
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code if exc.exit_code else 2)
-        raise
