@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 
-class Capability(str, enum.Enum):
+class Capability(enum.StrEnum):
     """What an adapter can do. Conformance tests skip by capability, never by
     adapter name."""
 

@@ -8,13 +8,13 @@ model, suggestion|null}``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Final
 
 __all__ = ["CODES", "Diagnostic", "Severity", "Span"]
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "Error"
     WARNING = "Warning"
     INFO = "Info"

@@ -7,7 +7,7 @@ from typing import Protocol
 
 from rocky.ir import TableRef
 
-__all__ = ["Grant", "GovernanceAdapter"]
+__all__ = ["GovernanceAdapter", "Grant"]
 
 
 class Grant(tuple[str, str, str]):

@@ -214,7 +214,7 @@ def plugin_infos() -> list[PluginInfo]:
         if name is None:
             continue
         hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
-        dist_name, version = _dist_of.get(name, (name, "unknown"))
+        version = _dist_of.get(name, (name, "unknown"))[1]
         module = getattr(plugin, "__name__", type(plugin).__name__)
         infos.append(PluginInfo(name, version, hooks, module))
     infos.extend(_load_errors)

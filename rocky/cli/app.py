@@ -48,11 +48,18 @@ def root(
     ] = None,
     state_path: Annotated[
         Path | None,
-        typer.Option("--state-path", help="The ledger file (default .rocky-state.sqlite beside rocky.toml)."),
+        typer.Option(
+            "--state-path", help="The ledger file (default .rocky-state.sqlite beside rocky.toml)."
+        ),
     ] = None,
-    debug: Annotated[bool, typer.Option("--debug", help="Re-raise errors with a traceback.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Re-raise errors with a traceback.")
+    ] = False,
     version: Annotated[
-        bool, typer.Option("--version", "-V", callback=_version, is_eager=True, help="Print the version.")
+        bool,
+        typer.Option(
+            "--version", "-V", callback=_version, is_eager=True, help="Print the version."
+        ),
     ] = False,
 ) -> None:
     ctx.obj = Settings(config=config, output=output, state_path=state_path, debug=debug)
