@@ -74,6 +74,7 @@ CODES: Final[dict[str, tuple[Severity, str]]] = {
     "E004": (Severity.ERROR, "dependency cycle"),
     "E005": (Severity.ERROR, "unknown column"),
     "E006": (Severity.ERROR, "DSL does not parse"),
+    "E007": (Severity.ERROR, "depends_on names an unknown model"),
     "E010": (Severity.ERROR, "contract: required column missing"),
     "E011": (Severity.ERROR, "contract: column type mismatch"),
     "E012": (Severity.ERROR, "contract: column is nullable but the contract forbids it"),

@@ -115,6 +115,11 @@ class ModelIR:
     lineage: tuple[LineageEdge, ...]
     config: dict[str, Any] = field(default_factory=dict)
     content_hash: str = ""
+    # False when the column list may be incomplete (SELECT * over a source
+    # whose columns are unknown); checks that need every column skip then.
+    schema_complete: bool = True
+    # The model's own SELECT list uses * (P002, W030 read this).
+    select_star: bool = False
 
     @property
     def strategy_type(self) -> str:
@@ -141,6 +146,8 @@ class ModelIR:
             "lineage": [e.to_json() for e in self.lineage],
             "config": self.config,
             "content_hash": self.content_hash,
+            "schema_complete": self.schema_complete,
+            "select_star": self.select_star,
         }
 
     @classmethod
@@ -158,6 +165,8 @@ class ModelIR:
             lineage=tuple(LineageEdge.from_json(e) for e in data["lineage"]),
             config=data.get("config", {}),
             content_hash=data.get("content_hash", ""),
+            schema_complete=data.get("schema_complete", True),
+            select_star=data.get("select_star", False),
         )
 
 

@@ -25,7 +25,7 @@ def _params(command: Any) -> list[str]:
     lines = []
     for param in command.params:
         if param.param_type_name == "argument":
-            lines.append(f"- `{param.human_readable_name}` (argument)")
+            lines.append(f"- `{(param.name or '').upper()}` (argument)")
             continue
         if param.param_type_name != "option" or param.hidden:
             continue

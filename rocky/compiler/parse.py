@@ -1,0 +1,220 @@
+"""Parsing model text with sqlglot, and the table references it makes.
+
+Every model is parsed exactly once per compile (and not at all when the
+incremental cache already holds its result). Failures come back as values,
+never exceptions, so the caller turns them into E002 diagnostics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Final
+
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import ParseError, SqlglotError
+
+from rocky.compiler.vars import Prepared, unterminated_offset
+
+__all__ = [
+    "ParseFailure",
+    "TableReference",
+    "dialect_for",
+    "get_dialect",
+    "parse_prepared",
+    "table_references",
+]
+
+# Adapter type -> sqlglot dialect, for the adapters rocky knows by name.
+_ADAPTER_DIALECTS: Final = {
+    "duckdb": "duckdb",
+    "snowflake": "snowflake",
+    "bigquery": "bigquery",
+    "databricks": "databricks",
+    "spark": "spark",
+    "postgres": "postgres",
+    "trino": "trino",
+}
+# CLI spellings of --target-dialect / --dialect.
+_ALIASES: Final = {"dbx": "databricks", "sf": "snowflake", "bq": "bigquery"}
+
+
+def dialect_for(adapter_type: str) -> str:
+    """The sqlglot dialect for an adapter type; a plugin adapter's declared
+    dialect when rocky does not know the type by name."""
+    known = _ADAPTER_DIALECTS.get(adapter_type)
+    if known is not None:
+        return known
+    from rocky.plugins import get_registry
+
+    return get_registry().adapter(adapter_type).dialect
+
+
+def normalize_dialect(name: str) -> str:
+    lowered = name.strip().lower()
+    return _ALIASES.get(lowered, lowered)
+
+
+@lru_cache(maxsize=16)
+def get_dialect(name: str) -> Dialect:
+    from rocky.errors import RockyError
+
+    try:
+        return Dialect.get_or_raise(normalize_dialect(name))
+    except ValueError:
+        raise RockyError(
+            f"unknown SQL dialect '{name}'",
+            hint="use duckdb, snowflake, bigquery or databricks",
+        ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class ParseFailure:
+    """Why a model did not parse; ``offset`` is in the parse text."""
+
+    message: str
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class TableReference:
+    """A table named in FROM/JOIN that is not a CTE: its parts as written
+    (``("raw", "orders")``) and the offset of its first identifier."""
+
+    parts: tuple[str, ...]
+    offset: int
+
+    @property
+    def dotted(self) -> str:
+        return ".".join(self.parts)
+
+
+def _line_offsets(text: str) -> list[int]:
+    starts = [0]
+    find = text.find
+    i = find("\n")
+    while i >= 0:
+        starts.append(i + 1)
+        i = find("\n", i + 1)
+    return starts
+
+
+def _error_offset(text: str, err: dict[str, Any]) -> int:
+    line = err.get("line")
+    col = err.get("col")
+    if not isinstance(line, int) or not isinstance(col, int) or line < 1:
+        return 0
+    starts = _line_offsets(text)
+    if line > len(starts):
+        return len(text)
+    # sqlglot reports the column where the offending token ends.
+    highlight = err.get("highlight") or ""
+    start_col = max(1, col - len(highlight) + 1) if highlight else max(1, col)
+    return min(starts[line - 1] + start_col - 1, len(text))
+
+
+def parse_prepared(prepared: Prepared, dialect: Dialect) -> exp.Query | ParseFailure:
+    """Parse one model body: exactly one query, or a ParseFailure."""
+    text = prepared.parse_text
+    try:
+        statements = dialect.parse(text)
+    except ParseError as err:
+        first = err.errors[0] if err.errors else {}
+        description = str(first.get("description") or err).splitlines()[0]
+        return ParseFailure(f"SQL does not parse: {description}", _error_offset(text, first))
+    except SqlglotError as err:
+        where = unterminated_offset(text)
+        message = str(err).splitlines()[0] if str(err) else type(err).__name__
+        if where is not None:
+            return ParseFailure("SQL does not parse: unterminated quote or comment", where)
+        return ParseFailure(f"SQL does not parse: {message}", 0)
+    except RecursionError:
+        return ParseFailure("SQL does not parse: expression nested too deeply", 0)
+    except Exception as err:  # sqlglot may raise other errors on odd input
+        return ParseFailure(f"SQL does not parse: {type(err).__name__}: {err}", 0)
+    queries = [s for s in statements if s is not None]
+    if not queries:
+        return ParseFailure("model has no SQL statement (expected one SELECT)", 0)
+    if len(queries) > 1:
+        second = _first_offset(queries[1])
+        return ParseFailure(
+            f"model has {len(queries)} statements; a model is exactly one SELECT", second
+        )
+    query = queries[0]
+    if not isinstance(query, exp.Query):
+        kind = query.key.upper()
+        return ParseFailure(f"model must be a SELECT query, found {kind}", _first_offset(query))
+    return query
+
+
+def _first_offset(node: exp.Expr) -> int:
+    for ident in node.find_all(exp.Identifier):
+        start = ident.meta.get("start") if ident._meta else None
+        if isinstance(start, int):
+            return start
+    return 0
+
+
+def _ident_start(ident: exp.Expr) -> int | None:
+    meta = ident._meta
+    if meta:
+        start = meta.get("start")
+        if isinstance(start, int):
+            return start
+    return None
+
+
+def node_offset(node: exp.Expr) -> int | None:
+    """Offset where ``node`` starts in the parse text, from the identifiers
+    the parser recorded (``t.col`` starts at ``t``); None if unknown."""
+    if isinstance(node, exp.Identifier):
+        return _ident_start(node)
+    starts = [
+        start
+        for part in (
+            node.args.get("catalog"),
+            node.args.get("db"),
+            node.args.get("table"),
+            node.this,
+        )
+        if isinstance(part, exp.Identifier) and (start := _ident_start(part)) is not None
+    ]
+    if starts:
+        return min(starts)
+    if isinstance(node.this, exp.Expression) and not isinstance(node.this, exp.Identifier):
+        return node_offset(node.this)
+    return None
+
+
+def _cte_visible(table: exp.Table, name: str) -> bool:
+    lowered = name.lower()
+    node: exp.Expr | None = table.parent
+    while node is not None:
+        with_ = node.args.get("with_") if isinstance(node, exp.Query) else None
+        if with_ is not None:
+            for cte in with_.expressions:
+                if cte.alias.lower() == lowered:
+                    return True
+        node = node.parent
+    return False
+
+
+def table_references(query: exp.Query) -> list[TableReference]:
+    """Tables the query reads, in source order, CTE names excluded."""
+    refs: list[TableReference] = []
+    for table in query.find_all(exp.Table):
+        ident = table.this
+        if not isinstance(ident, exp.Identifier):
+            continue  # table functions: read_parquet(...), unnest(...)
+        name = ident.this
+        catalog = table.args.get("catalog")
+        db = table.args.get("db")
+        if db is None and catalog is None and _cte_visible(table, name):
+            continue
+        pieces = [p for p in (catalog, db, ident) if isinstance(p, exp.Identifier)]
+        parts = tuple(p.this for p in pieces)
+        offset = _ident_start(pieces[0]) if pieces else None
+        refs.append(TableReference(parts, offset if offset is not None else 0))
+    refs.sort(key=lambda r: r.offset)
+    return refs

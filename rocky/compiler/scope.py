@@ -1,0 +1,123 @@
+"""Typed values, relations and name scopes for type inference.
+
+A :class:`Rel` is what a FROM item provides: ordered typed columns, whether
+that list is complete, and (when it is not) which upstream an unlisted
+column would come from, so lineage still points at the right model. A
+:class:`Scope` is one SELECT's FROM clause plus a link to the enclosing
+scope for correlated subqueries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from rocky.compiler.lineage import EMPTY, Lineage
+from rocky.ir import ColumnRef
+from rocky.types import UNKNOWN, RockyType
+
+__all__ = ["Entry", "Rel", "Scope", "Typed", "base_rel", "unknown_rel"]
+
+
+class Typed:
+    """The inferred type of one expression. ``null_lit`` marks a bare NULL,
+    which takes no part in supertype folding (``CASE ... ELSE NULL``).
+    Treated as immutable: the same instance is shared by every reader."""
+
+    __slots__ = ("lineage", "null_lit", "nullable", "type")
+
+    def __init__(
+        self, type: RockyType, nullable: bool, lineage: Lineage = EMPTY, null_lit: bool = False
+    ) -> None:
+        self.type = type
+        self.nullable = nullable
+        self.lineage = lineage
+        self.null_lit = null_lit
+
+    def __repr__(self) -> str:
+        return f"Typed({self.type}, nullable={self.nullable})"
+
+
+@dataclass(slots=True)
+class Rel:
+    """Columns a FROM item provides. ``known`` is False when the list may be
+    missing columns (a source with no schema, ``SELECT *`` over one);
+    ``star_sources`` names where such unlisted columns come from."""
+
+    columns: list[tuple[str, Typed]]
+    index: dict[str, int]
+    known: bool
+    star_sources: tuple[str, ...] = ()
+
+    @classmethod
+    def of(
+        cls, columns: list[tuple[str, Typed]], known: bool, star_sources: tuple[str, ...] = ()
+    ) -> Rel:
+        index: dict[str, int] = {}
+        for i, (name, _) in enumerate(columns):
+            index.setdefault(name.lower(), i)
+        return cls(columns, index, known, star_sources)
+
+    def get(self, name: str) -> Typed | None:
+        i = self.index.get(name.lower())
+        return None if i is None else self.columns[i][1]
+
+    def fallback(self, name: str) -> Typed:
+        """An unlisted column of an incomplete relation: Unknown, with
+        lineage to wherever the relation's unlisted columns come from."""
+        if not self.star_sources:
+            return Typed(UNKNOWN, True)
+        lineage = {ColumnRef(src, name): "direct" for src in self.star_sources}
+        return Typed(UNKNOWN, True, lineage)
+
+
+def base_rel(source: str, columns: list[tuple[str, RockyType, bool]], known: bool) -> Rel:
+    """The relation of an upstream model or external source: each column's
+    lineage is itself."""
+    typed = [
+        (name, Typed(t, nullable, {ColumnRef(source, name): "direct"}))
+        for name, t, nullable in columns
+    ]
+    return Rel.of(typed, known, () if known else (source,))
+
+
+def unknown_rel(source: str | None) -> Rel:
+    return Rel([], {}, False, (source,) if source else ())
+
+
+@dataclass(slots=True)
+class Entry:
+    """A relation as one FROM clause uses it: under an alias, possibly made
+    nullable by an outer join, possibly hidden from ``*`` (semi/anti joins)."""
+
+    alias: str
+    rel: Rel
+    nullable: bool = False
+    hidden: bool = False
+    using: frozenset[str] = frozenset()
+
+
+@dataclass(slots=True)
+class Scope:
+    entries: dict[str, Entry] = field(default_factory=dict)
+    parent: Scope | None = None
+    ctes: Mapping[str, Rel] = field(default_factory=dict)
+    # (alias lower, column lower) proven non-null by WHERE / inner-join keys
+    nonnull: set[tuple[str, str]] = field(default_factory=set)
+    # SELECT-list aliases defined so far (lateral column references)
+    aliases: dict[str, Typed] = field(default_factory=dict)
+    # all GROUP BY groups are non-empty: aggregates of non-null inputs are non-null
+    grouped: bool = False
+    rollup: bool = False
+
+    def add(self, entry: Entry) -> None:
+        self.entries[entry.alias.lower()] = entry
+
+    def all_known(self) -> bool:
+        scope: Scope | None = self
+        while scope is not None:
+            for e in scope.entries.values():
+                if not e.rel.known:
+                    return False
+            scope = scope.parent
+        return True
