@@ -1,0 +1,7 @@
+CREATE SCHEMA IF NOT EXISTS crm;
+CREATE OR REPLACE TABLE crm.accounts (account_id BIGINT NOT NULL, tier VARCHAR NOT NULL);
+CREATE OR REPLACE TABLE crm.invoices (
+    invoice_id BIGINT NOT NULL,
+    account_id BIGINT NOT NULL,
+    total DECIMAL(10,2) NOT NULL
+);

@@ -1,0 +1,1 @@
+SELECT account_id, tier FROM crm.accounts

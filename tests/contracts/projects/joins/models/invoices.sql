@@ -1,0 +1,1 @@
+SELECT invoice_id, account_id, total FROM crm.invoices

@@ -1,0 +1,1 @@
+SELECT plan_id, plan_name, tier FROM raw_plans

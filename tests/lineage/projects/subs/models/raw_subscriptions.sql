@@ -1,0 +1,1 @@
+SELECT subscription_id, plan_id, price, state, started_on FROM warehouse.landing.subscriptions

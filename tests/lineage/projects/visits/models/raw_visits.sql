@@ -1,0 +1,1 @@
+SELECT visit_id, site_id, duration_s, agent FROM landing.visits
