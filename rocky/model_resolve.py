@@ -1,0 +1,391 @@
+"""Resolving a model's configuration: sidecar > group > ``_defaults.toml``
+> file-stem defaults.
+
+- ``_defaults.toml`` applies to the models of its own directory only.
+- A group is ``groups/<name>.toml`` in the model's directory, else in the
+  models root. Its ``schema_template`` placeholders (``{region}``) are
+  filled from the model's ``[args]``; ``enforce = true`` forbids a model
+  from overriding the group's ``strategy`` or target schema.
+- ``[[use_test]]`` names are resolved against ``test_definitions.toml``
+  (the model's directory, else the models root).
+- ``[strategy]`` is validated by the registered strategy's config model.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+from collections.abc import Hashable, Mapping
+from pathlib import Path
+from typing import Any
+
+from rocky.envsubst import substitute
+from rocky.model_config import (
+    DirDefaults,
+    GroupConfig,
+    ModelConfig,
+    ModelGovernance,
+    SidecarConfig,
+    Target,
+)
+from rocky.plugins import get_registry
+from rocky.schema_check import Located, validate
+from rocky.strategies import StrategyConfig
+from rocky.tomlio import decode, describe_value, parse
+
+__all__ = ["DirContext", "Resolver"]
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_]+)(?::[^}]*)?\}")
+_IDENTIFIER = re.compile(r"[A-Za-z0-9_]+")
+_PER_MODEL = ("name", "depends_on", "sources")
+
+
+class DirContext:
+    """What one directory contributes: its ``_defaults.toml`` and where to
+    look for groups and named tests."""
+
+    __slots__ = ("defaults", "defaults_where", "directory")
+
+    def __init__(
+        self, directory: Path, defaults: DirDefaults | None, where: Located | None
+    ) -> None:
+        self.directory = directory
+        self.defaults = defaults
+        self.defaults_where = where
+
+
+class Resolver:
+    """Turns sidecars into :class:`ModelConfig`; caches what models share."""
+
+    def __init__(self, root: Path, models_dir: Path, env: Mapping[str, str] | None) -> None:
+        self.root = root
+        self.models_dir = models_dir
+        self.env = env
+        self._groups: dict[Path, dict[str, tuple[GroupConfig, Located]]] = {}
+        self._tests: dict[Path, dict[str, dict[str, Any]]] = {}
+        self._strategies: dict[Hashable, StrategyConfig] = {}
+
+    # -- files shared by many models -------------------------------------------------
+
+    def _read_toml(self, path: Path) -> tuple[dict[str, Any], Located]:
+        from rocky.model_files import read_bytes, rel
+
+        shown = rel(path, self.root)
+        raw = read_bytes(os.fspath(path), shown)
+        text = substitute(decode(raw, file=shown), env=self.env, file=shown)
+        return parse(text, file=shown), Located(shown, text)
+
+    def context(self, directory: Path, files: Mapping[str, str]) -> DirContext:
+        path = files.get("_defaults.toml")
+        if path is None:
+            return DirContext(directory, None, None)
+        data, where = self._read_toml(Path(path))
+        for key in _PER_MODEL:
+            if key in data:
+                raise where.error(
+                    f"`{key}` is set per model and cannot be a directory default",
+                    (key,),
+                    hint="move it to the model's sidecar",
+                )
+        return DirContext(directory, validate(DirDefaults, data, where), where)
+
+    def _group_files(self, directory: Path) -> dict[str, tuple[GroupConfig, Located]]:
+        if directory not in self._groups:
+            found: dict[str, tuple[GroupConfig, Located]] = {}
+            groups_dir = directory / "groups"
+            if groups_dir.is_dir():
+                for path in sorted(groups_dir.glob("*.toml")):
+                    data, where = self._read_toml(path)
+                    found[path.stem] = (validate(GroupConfig, data, where), where)
+            self._groups[directory] = found
+        return self._groups[directory]
+
+    def _group(
+        self, name: str, ctx: DirContext, model: str, where: Located
+    ) -> tuple[GroupConfig, Located]:
+        for directory in (ctx.directory, self.models_dir):
+            found = self._group_files(directory).get(name)
+            if found is not None:
+                return found
+        known = sorted({*self._group_files(ctx.directory), *self._group_files(self.models_dir)})
+        close = difflib.get_close_matches(name, known, n=1)
+        raise where.error(
+            f"model `{model}` names group `{name}`, but there is no groups/{name}.toml",
+            ("group",),
+            hint=f"did you mean `{close[0]}`?"
+            if close
+            else "create models/groups/" + name + ".toml",
+        )
+
+    def _test_definitions(self, directory: Path) -> dict[str, dict[str, Any]]:
+        if directory not in self._tests:
+            path = directory / "test_definitions.toml"
+            definitions: dict[str, dict[str, Any]] = {}
+            if path.is_file():
+                data, where = self._read_toml(path)
+                for name, definition in data.items():
+                    if not isinstance(definition, dict) or not isinstance(
+                        definition.get("type"), str
+                    ):
+                        raise where.error(
+                            f"`[{name}]` must be a table with a `type` (such as `not_null`)",
+                            (name,),
+                        )
+                    definitions[name] = definition
+            self._tests[directory] = definitions
+        return self._tests[directory]
+
+    # -- strategy --------------------------------------------------------------------
+
+    def strategy(self, table: dict[str, Any] | None, where: Located) -> StrategyConfig:
+        """Validate a ``[strategy]`` table with its registered config model."""
+        if table is None:
+            table = {"type": "full_refresh"}
+        key = _freeze(table)
+        cached = self._strategies.get(key)
+        if cached is not None:
+            return cached
+        kind = table.get("type")
+        if not isinstance(kind, str):
+            got = "nothing" if kind is None else describe_value(kind)
+            raise where.error(
+                f"`[strategy] type` must be a string, got {got}", ("strategy", "type")
+            )
+        strategies = get_registry().strategies
+        spec = strategies.get(kind)
+        if spec is None:
+            close = difflib.get_close_matches(kind, list(strategies), n=1)
+            known = ", ".join(sorted(strategies))
+            raise where.error(
+                f"unknown strategy type `{kind}` (known: {known})",
+                ("strategy", "type"),
+                hint=f"did you mean `{close[0]}`?" if close else None,
+            )
+        value = validate(spec.config_model, table, where, prefix=("strategy",), strict=True)
+        self._strategies[key] = value
+        return value
+
+    # -- resolution ------------------------------------------------------------------
+
+    def defaults_only(self, stem: str, ctx: DirContext) -> ModelConfig:
+        """A ``.rocky`` model without sidecar: the directory defaults, else
+        catalog ``warehouse`` and schema ``default``."""
+        d = ctx.defaults
+        where = ctx.defaults_where or Located(None)
+        target = d.target if d is not None else None
+        return _build(
+            name=stem,
+            strategy=self.strategy(d.strategy if d else None, where),
+            target=Target(
+                catalog=(target.catalog if target else None) or "warehouse",
+                schema_=(target.schema_ if target else None) or "default",
+                table=stem,
+            ),
+            intent=d.intent if d else None,
+            freshness=d.freshness if d else None,
+        )
+
+    def resolve(
+        self, side: SidecarConfig, stem: str, ctx: DirContext, where: Located
+    ) -> ModelConfig:
+        name = side.name if side.name is not None else stem
+        if not name:
+            raise where.error("`name` must not be empty", ("name",))
+        group: GroupConfig | None = None
+        group_where: Located | None = None
+        if side.group is not None:
+            group, group_where = self._group(side.group, ctx, name, where)
+        pinned_schema = side.target.schema_ if side.target else None
+        if group is not None:
+            _check_group(side, group, name, pinned_schema, where)
+        d = ctx.defaults
+        d_where = ctx.defaults_where or Located(None)
+        if side.strategy is not None:
+            strategy = self.strategy(side.strategy, where)
+        elif group is not None and group.strategy is not None and group_where is not None:
+            strategy = self.strategy(group.strategy, group_where)
+        else:
+            strategy = self.strategy(d.strategy if d else None, d_where)
+        target = self._target(side, name, group, pinned_schema, d, where)
+        tags = {**group.tags, **side.tags} if group else side.tags
+        governance = side.governance
+        if group is not None and group.governance.tags:
+            governance = ModelGovernance(tags={**group.governance.tags, **side.governance.tags})
+        tests = list(side.tests) + self._use_tests(side, ctx, name, where)
+        return _build(
+            name=name,
+            strategy=strategy,
+            target=target,
+            intent=side.intent if side.intent is not None else (d.intent if d else None),
+            freshness=side.freshness
+            if side.freshness is not None
+            else (d.freshness if d else None),
+            side=side,
+            tags=tags,
+            governance=governance,
+            tests=tests,
+        )
+
+    def _target(
+        self,
+        side: SidecarConfig,
+        name: str,
+        group: GroupConfig | None,
+        pinned_schema: str | None,
+        d: DirDefaults | None,
+        where: Located,
+    ) -> Target:
+        dt = d.target if d is not None else None
+        st = side.target
+        catalog = st.catalog if st is not None and st.catalog is not None else None
+        if catalog is None and dt is not None:
+            catalog = dt.catalog
+        schema = pinned_schema
+        if schema is None and group is not None and group.schema_template is not None:
+            schema = _fill_template(group.schema_template, side, name, where)
+        if schema is None and dt is not None:
+            schema = dt.schema_
+        table = st.table if st is not None and st.table is not None else name
+        if catalog is None or schema is None:
+            missing = "catalog" if catalog is None else "schema"
+            raise where.error(
+                f"model `{name}` has no target {missing} (MissingTarget)",
+                ("target",),
+                hint=f'add `[target] {missing} = "..."` to the sidecar, or a `_defaults.toml` '
+                "with it beside the model",
+            )
+        # An empty catalog means the adapter's default one (DuckDB projects).
+        for part, value in (("schema", schema), ("table", table)):
+            if not value.strip():
+                raise where.error(f"model `{name}` has an empty target {part}", ("target", part))
+        return Target(catalog=catalog, schema_=schema, table=table)
+
+    def _use_tests(
+        self, side: SidecarConfig, ctx: DirContext, name: str, where: Located
+    ) -> list[dict[str, Any]]:
+        resolved: list[dict[str, Any]] = []
+        for ref in side.use_test:
+            definition = self._test_definitions(ctx.directory).get(
+                ref.name
+            ) or self._test_definitions(self.models_dir).get(ref.name)
+            if definition is None:
+                raise where.error(
+                    f"model `{name}` uses test `{ref.name}`, "
+                    "which test_definitions.toml does not define",
+                    ("use_test",),
+                )
+            test = {k: v for k, v in definition.items() if k != "column"}
+            column = ref.column or definition.get("column")
+            if column is not None:
+                test["column"] = column
+            test["severity"] = ref.severity
+            if ref.filter is not None:
+                test["filter"] = ref.filter
+            resolved.append(test)
+        return resolved
+
+
+def _freeze(table: dict[str, Any]) -> Hashable:
+    """A cache key for a strategy table (key order does not matter)."""
+    try:
+        key = tuple(sorted(table.items()))
+        hash(key)
+        return key
+    except TypeError:  # a list value: unhashable
+        return json.dumps(table, sort_keys=True, default=repr)
+
+
+def _check_group(
+    side: SidecarConfig, group: GroupConfig, name: str, pinned_schema: str | None, where: Located
+) -> None:
+    gname = side.group
+    if group.enforce:
+        if group.strategy is not None and side.strategy is not None:
+            raise where.error(
+                f"model `{name}` sets `strategy`, which its enforced group '{gname}' controls",
+                ("strategy",),
+                hint="remove the model's [strategy], or set `enforce = false` in the group",
+            )
+        if group.schema_template is not None and pinned_schema is not None:
+            raise where.error(
+                f"model `{name}` pins `target.schema`, which its enforced group '{gname}' controls",
+                ("target", "schema"),
+                hint="remove the pinned schema and route with [args], "
+                "or set `enforce = false` in the group",
+            )
+    if group.schema_template is not None and side.args and pinned_schema is not None:
+        raise where.error(
+            f"model `{name}` pins `target.schema` and also gives [args] for group '{gname}'s "
+            "schema_template; the pin wins, so the [args] are dead",
+            ("target", "schema"),
+            hint="drop the pinned schema to route with [args], or drop [args] to keep the pin",
+        )
+
+
+def _fill_template(template: str, side: SidecarConfig, name: str, where: Located) -> str:
+    missing = [key for key in _PLACEHOLDER.findall(template) if key not in side.args]
+    if missing:
+        raise where.error(
+            f"group '{side.group}' schema_template `{template}` needs "
+            + ", ".join(f"`{m}`" for m in missing)
+            + f" in the [args] of model `{name}`",
+            ("args",) if side.args else ("group",),
+        )
+    schema = _PLACEHOLDER.sub(lambda m: side.args[m.group(1)], template)
+    if not _IDENTIFIER.fullmatch(schema):
+        raise where.error(
+            f"group '{side.group}' schema_template resolves to `{schema}` for model `{name}`, "
+            "which is not a valid identifier (letters, digits, underscores)",
+            ("args",),
+        )
+    return schema
+
+
+def _build(
+    *,
+    name: str,
+    strategy: StrategyConfig,
+    target: Target,
+    intent: str | None,
+    freshness: Any,
+    side: SidecarConfig | None = None,
+    tags: dict[str, str] | None = None,
+    governance: ModelGovernance | None = None,
+    tests: list[dict[str, Any]] | None = None,
+) -> ModelConfig:
+    s = side or _EMPTY
+    return ModelConfig.model_validate(
+        {
+            "name": name,
+            "depends_on": s.depends_on,
+            "strategy": strategy,
+            "target": target,
+            "sources": s.sources,
+            "adapter": s.adapter,
+            "intent": intent,
+            "group": s.group,
+            "args": s.args,
+            "retention": s.retention,
+            "format": s.format,
+            "format_options": s.format_options.model_dump(exclude_defaults=True)
+            if s.format_options
+            else {},
+            "freshness": freshness,
+            "budget": s.budget,
+            "tags": tags if tags is not None else {},
+            "governance": governance or _NO_GOVERNANCE,
+            "classification": s.classification,
+            "skip": s.skip,
+            "tests": tests if tests is not None else [],
+            "use_test": [u.model_dump() for u in s.use_test] if s.use_test else [],
+            "test": s.test,
+            "surrogate_key": [k.model_dump() for k in s.surrogate_key] if s.surrogate_key else [],
+            "columns": s.columns,
+        }
+    )
+
+
+_EMPTY = SidecarConfig()
+_NO_GOVERNANCE = ModelGovernance()

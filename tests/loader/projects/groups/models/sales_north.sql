@@ -1,0 +1,1 @@
+SELECT 1 AS sale_id, 'north' AS area

@@ -1,0 +1,1 @@
+SELECT 1 AS sale_id, 'south' AS area

@@ -1,0 +1,2 @@
+SELECT event_id, user_id, score
+FROM source.events
