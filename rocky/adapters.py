@@ -65,6 +65,11 @@ class RetryConfig(BaseModel):
     max_retries: int = 0
     initial_backoff_ms: int = 1000
     max_backoff_ms: int = 30000
+    backoff_multiplier: float = 2.0
+    jitter: bool = True
+    circuit_breaker_threshold: int | None = None
+    circuit_breaker_recovery_timeout_secs: int | None = None
+    max_retries_per_run: int | None = None
 
 
 class AdapterConfig(BaseModel):
