@@ -141,6 +141,18 @@ def _check_one(ir: ProjectIR, model: ModelIR, contract: ContractLike) -> list[Di
                 )
             continue
         expected = declared.type
+        unknown_spelling = declared.type_name
+        if expected is None and unknown_spelling and not inferred.type.is_unknown:
+            # A type rocky does not know can match nothing it infers.
+            out.append(
+                _diag(
+                    "E011",
+                    name,
+                    f"column '{declared.name}' type mismatch: contract expects "
+                    f"'{unknown_spelling}', which is not a rocky type, got {inferred.type}",
+                    f"write the contract type as a rocky type (for example {inferred.type})",
+                )
+            )
         if expected is not None and not inferred.type.matches(expected):
             out.append(
                 _diag(

@@ -210,3 +210,17 @@ def test_right_and_full_joins_expose_the_left_side(build_ir: Callable[..., Any])
         assert explain_nullable(ir, "enriched", "customer_id").startswith(
             f"`customer_id` is nullable because the {word} JOIN to `orders`"
         )
+
+
+def test_unknown_contract_type_spelling_is_a_mismatch(build_ir: Callable[..., Any]) -> None:
+    ir = build_ir(ORDERS, sources={"shop.orders": ["id Int64", "cust Int64 null"]})
+    c = contract(
+        "orders",
+        [
+            ContractColumn("order_id", None, type_name="Utf8"),
+            ContractColumn("note", None, type_name="Utf8"),  # Unknown inferred: skipped
+        ],
+    )
+    diags = check_contracts(ir, {"orders": c})
+    assert codes(diags) == ["E011"]
+    assert "'Utf8'" in diags[0].message and "Int64" in diags[0].message
