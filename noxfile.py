@@ -12,7 +12,7 @@ nox.options.error_on_missing_interpreters = True
 
 ROOT = Path(__file__).parent
 PYTHON = "3.11"
-TEST_DEPS = ["pytest>=8", "hypothesis>=6.100"]
+TEST_DEPS = ["pytest>=8", "hypothesis>=6.100", "hatchling>=1.21"]
 
 # Adapters whose conformance suite runs against a real engine here. Each entry
 # names the plugin directory; an adapter that needs a server or a separate

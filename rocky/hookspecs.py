@@ -45,8 +45,9 @@ def rocky_register_strategies(register: Callable[[StrategySpec], None]) -> None:
     """Register materialization strategies (``[strategy] type = ...``).
 
     Fires once, when the registry is first built. The built-ins register
-    ``full_refresh``, ``view``, ``ephemeral``, ``incremental``, ``merge``,
-    ``delete_insert``, ``time_interval``; the content-addressed writer
+    ``full_refresh``, ``view``, ``ephemeral``, ``materialized_view``,
+    ``incremental``, ``merge``, ``delete_insert``, ``time_interval``,
+    ``microbatch`` and ``dynamic_table``; the content-addressed writer
     registers ``content_addressed``. Returns nothing.
     """
 

@@ -103,6 +103,15 @@ _load_errors: list[PluginInfo] = []
 _dist_of: dict[str, tuple[str, str]] = {}
 
 
+def _tracing() -> bool:
+    return bool(os.environ.get("ROCKY_TRACE_PLUGINS"))
+
+
+def _one_line(exc: BaseException) -> str:
+    """pluggy's messages span lines; rocky's errors are one line."""
+    return " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+
+
 def _disabled() -> set[str]:
     raw = os.environ.get("ROCKY_DISABLED_PLUGINS", "")
     return {p.strip() for p in raw.split(",") if p.strip()}
@@ -126,7 +135,12 @@ def _load_entry_points(pm: pluggy.PluginManager) -> None:
                 file=sys.stderr,
             )
             continue
-        pm.register(plugin, name=ep.name)
+        try:
+            pm.register(plugin, name=ep.name)
+        except pluggy.PluginValidationError as exc:
+            raise PluginError(
+                f"plugin '{ep.name}' ({dist_name}) has an invalid hook: {_one_line(exc)}"
+            ) from None
         _dist_of[ep.name] = (dist_name, version)
 
 
@@ -134,14 +148,17 @@ def get_plugin_manager() -> pluggy.PluginManager:
     """The process-wide plugin manager, loaded on first use."""
     global _pm
     if _pm is None:
+        # A failed earlier attempt must not leave its load errors behind.
+        _load_errors.clear()
+        _dist_of.clear()
         pm = pluggy.PluginManager("rocky")
         pm.add_hookspecs(hookspecs)
         _load_entry_points(pm)
         try:
             pm.check_pending()
         except pluggy.PluginValidationError as exc:
-            raise PluginError(f"a plugin implements an unknown hook: {exc}") from None
-        if os.environ.get("ROCKY_TRACE_PLUGINS"):
+            raise PluginError(f"a plugin implements an unknown hook: {_one_line(exc)}") from None
+        if _tracing():
             pm.trace.root.setwriter(lambda text: print(text, end="", file=sys.stderr))
             pm.enable_tracing()
         _pm = pm
@@ -153,12 +170,15 @@ def register_plugin(plugin: object, name: str) -> None:
     registry on next use."""
     global _registry
     pm = get_plugin_manager()
-    pm.register(plugin, name=name)
+    try:
+        pm.register(plugin, name=name)
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(f"plugin '{name}' has an invalid hook: {_one_line(exc)}") from None
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
         pm.unregister(name=name)
-        raise PluginError(f"plugin '{name}' implements an unknown hook: {exc}") from None
+        raise PluginError(f"plugin '{name}' implements an unknown hook: {_one_line(exc)}") from None
     _registry = None
 
 
@@ -181,6 +201,8 @@ def _registrar(registry: Registry, kind: str, table: dict[str, Any], plugin: str
             )
         table[name] = spec
         registry.owners[(kind, name)] = plugin
+        if _tracing():
+            print(f"      registered {kind} '{name}'", file=sys.stderr)
 
     return register
 
@@ -199,9 +221,22 @@ def get_registry() -> Registry:
     )
     for kind, hook_name, table in hooks:
         caller = getattr(pm.hook, hook_name)
+        # Each implementation is called on its own (not through the hook
+        # caller) so that the registry knows which plugin registered what;
+        # tracing is therefore done here.
         for impl in caller.get_hookimpls():
             register = _registrar(registry, kind, table, impl.plugin_name)
-            impl.function(register)
+            if _tracing():
+                print(f"  {hook_name} [{impl.plugin_name}]", file=sys.stderr)
+            try:
+                impl.function(register)
+            except PluginError:
+                raise
+            except Exception as exc:  # a plugin bug must not become a traceback
+                raise PluginError(
+                    f"plugin '{impl.plugin_name}' failed in {hook_name}: "
+                    f"{type(exc).__name__}: {_one_line(exc)}"
+                ) from None
     _registry = registry
     return registry
 
