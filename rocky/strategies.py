@@ -118,21 +118,51 @@ class StrategySpec:
     description: str = ""
 
 
+def _builtin(name: str) -> Callable[..., Any]:
+    """The built-in materializer for ``name``, imported on first call so that
+    loading a project does not import sqlglot."""
+
+    def materializer(request: Any) -> Any:
+        from rocky.materialize import BUILTIN_MATERIALIZERS
+
+        return BUILTIN_MATERIALIZERS[name](request)
+
+    materializer.__name__ = f"materialize_{name}"
+    return materializer
+
+
 BUILTIN_STRATEGIES: tuple[StrategySpec, ...] = (
-    StrategySpec("full_refresh", FullRefresh, description="atomic CREATE OR REPLACE"),
-    StrategySpec("view", View, description="CREATE OR REPLACE VIEW"),
     StrategySpec(
-        "ephemeral", Ephemeral, materializes=False, branchable=False,
+        "full_refresh", FullRefresh, _builtin("full_refresh"),
+        description="atomic CREATE OR REPLACE",
+    ),
+    StrategySpec("view", View, _builtin("view"), description="CREATE OR REPLACE VIEW"),
+    StrategySpec(
+        "ephemeral", Ephemeral, _builtin("ephemeral"), materializes=False, branchable=False,
         description="inlined into consumers as a CTE",
     ),
-    StrategySpec("materialized_view", MaterializedView, description="materialized view"),
-    StrategySpec("incremental", Incremental, description="append rows past a watermark"),
-    StrategySpec("merge", Merge, description="MERGE on unique_key"),
-    StrategySpec("delete_insert", DeleteInsert, description="replace partitions"),
     StrategySpec(
-        "time_interval", TimeInterval, branchable=False,
+        "materialized_view", MaterializedView, _builtin("materialized_view"),
+        description="materialized view",
+    ),
+    StrategySpec(
+        "incremental", Incremental, _builtin("incremental"),
+        description="append rows past a watermark",
+    ),
+    StrategySpec("merge", Merge, _builtin("merge"), description="MERGE on unique_key"),
+    StrategySpec(
+        "delete_insert", DeleteInsert, _builtin("delete_insert"),
+        description="replace partitions",
+    ),
+    StrategySpec(
+        "time_interval", TimeInterval, _builtin("time_interval"), branchable=False,
         description="rebuild time partitions",
     ),
-    StrategySpec("microbatch", Microbatch, description="time_interval by timestamp"),
-    StrategySpec("dynamic_table", DynamicTable, description="Snowflake dynamic table"),
+    StrategySpec(
+        "microbatch", Microbatch, _builtin("microbatch"), description="time_interval by timestamp"
+    ),
+    StrategySpec(
+        "dynamic_table", DynamicTable, _builtin("dynamic_table"),
+        description="Snowflake dynamic table",
+    ),
 )
