@@ -31,7 +31,13 @@ if TYPE_CHECKING:
 
 __all__ = ["DuckDBAdapter"]
 
-_PROFILING = (("enable_profiling", "no_output"), ("profiling_coverage", "ALL"))
+# Per-cursor settings: profiling feeds the bytes figures; rocky draws its own
+# progress display, which DuckDB's progress bar would interleave with.
+_CURSOR_SETTINGS = (
+    ("enable_profiling", "no_output"),
+    ("profiling_coverage", "ALL"),
+    ("enable_progress_bar", "false"),
+)
 
 
 class DuckDBAdapter(Adapter):
@@ -126,7 +132,7 @@ class DuckDBAdapter(Adapter):
                     "the DuckDB adapter is not connected", hint="call connect() first"
                 )
             cursor = self._conn.cursor()
-            for name, value in _PROFILING:
+            for name, value in _CURSOR_SETTINGS:
                 cursor.execute(build.set_option(name, value))
             self._cursors[key] = cursor
             return cursor
