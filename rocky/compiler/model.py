@@ -24,13 +24,50 @@ from rocky.compiler.parse import ParseFailure, get_dialect, parse_prepared, tabl
 from rocky.compiler.vars import Prepared, line_col, prepare, restore_placeholders
 from rocky.ir import Column, LineageEdge
 
-__all__ = ["COMPILER_VERSION", "FrontEnd", "ModelResult", "PackedDiag", "analyze", "front_end"]
+__all__ = [
+    "COMPILER_VERSION",
+    "FrontEnd",
+    "ModelInput",
+    "ModelResult",
+    "PackedDiag",
+    "analyze",
+    "front_end",
+]
 
 # Bump whenever inference or diagnostics change: it is part of every cache key.
-COMPILER_VERSION: Final = "1"
+COMPILER_VERSION: Final = "2"
 
 # (code, message, line, col, suggestion); line/col None = the model's first line.
 PackedDiag = tuple[str, str, int | None, int | None, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInput:
+    """What compiling one model needs from its ModelSource, as plain data
+    (a worker process receives exactly this)."""
+
+    name: str
+    text: str
+    kind: str
+    path: str
+    line_offset: int
+    strategy: Mapping[str, Any]
+    has_freshness: bool
+
+    @classmethod
+    def of(cls, src: Any, strategy: Mapping[str, Any] | None = None) -> ModelInput:
+        """From a rocky.project.ModelSource; ``strategy`` is its strategy
+        config as JSON data when the caller already has it."""
+        config = src.config
+        return cls(
+            src.name,
+            src.text,
+            src.kind,
+            str(src.path),
+            src.line_offset,
+            strategy if strategy is not None else config.strategy.model_dump(mode="json"),
+            config.freshness is not None,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +93,9 @@ class ModelResult:
     join_ns: int = 0
 
 
-def _span(src: Any, prepared: Prepared, parse_offset: int | None) -> tuple[int | None, int | None]:
+def _span(
+    src: ModelInput, prepared: Prepared, parse_offset: int | None
+) -> tuple[int | None, int | None]:
     if parse_offset is None:
         return None, None
     line, col = line_col(src.text, prepared.source_offset(parse_offset))
@@ -70,7 +109,7 @@ def _strip_sql(text: str) -> str:
     return body
 
 
-def _dsl_query(src: Any, prepared: Prepared) -> exp.Query | PackedDiag:
+def _dsl_query(src: ModelInput, prepared: Prepared, dialect_name: str) -> exp.Query | PackedDiag:
     try:
         from rocky.dsl import DslSyntaxError, compile_dsl
     except ImportError:
@@ -82,7 +121,9 @@ def _dsl_query(src: Any, prepared: Prepared) -> exp.Query | PackedDiag:
             "rewrite the model as SQL",
         )
     try:
-        return compile_dsl(prepared.parse_text, src.path)
+        # Lowering for the project dialect gives the tree that dialect's parser
+        # would build (e.g. default NULL ordering of `sort`).
+        return compile_dsl(prepared.parse_text, src.path, dialect=dialect_name)
     except DslSyntaxError as err:
         line = err.line
         col = err.col
@@ -104,9 +145,9 @@ def _offset_of(text: str, line: int, col: int) -> int:
 
 
 def front_end(
-    src: Any, dialect_name: str, variables: Mapping[str, str]
+    src: ModelInput, dialect_name: str, variables: Mapping[str, str]
 ) -> tuple[FrontEnd, exp.Query | None, Prepared]:
-    """Parse one model. ``src`` is a ModelSource."""
+    """Parse one model."""
     prepared = prepare(src.text, variables)
     diags: list[PackedDiag] = []
     for name, offset in prepared.missing:
@@ -122,7 +163,7 @@ def front_end(
         )
     query: exp.Query | None
     if src.kind == "rocky":
-        got = _dsl_query(src, prepared)
+        got = _dsl_query(src, prepared, dialect_name)
         if isinstance(got, tuple):
             diags.append(got)
             query = None
@@ -158,7 +199,7 @@ def front_end(
 
 
 def analyze(
-    src: Any,
+    src: ModelInput,
     query: exp.Query,
     prepared: Prepared,
     dialect_name: str,
@@ -172,10 +213,11 @@ def analyze(
     inferrer = Inferrer(dialect_name, raw, resolver)
     rel = inferrer.model_rel(query)
     columns = tuple(Column(n, t.type, t.nullable) for n, t in rel.columns)
-    lineage = edges_for(src.name, ((n, t.lineage) for n, t in rel.columns))
-    config = src.config
-    strategy = config.strategy
-    stype = strategy.type
+    lineage = edges_for(
+        src.name, ((n, t.lineage) for n, t in rel.columns), rel.keys, rel.filters
+    )
+    strategy = src.strategy
+    stype = str(strategy.get("type", "full_refresh"))
     if stype == "time_interval":
         raw.extend(
             checks.time_interval_checks(
@@ -188,7 +230,7 @@ def analyze(
         checks.schema_checks(
             stype,
             columns,
-            has_freshness=config.freshness is not None,
+            has_freshness=src.has_freshness,
             project_freshness=project_freshness,
             star_known=inferrer.star_known,
             star_unknown=inferrer.star_unknown,
