@@ -3,7 +3,9 @@ session; each installs what it needs from the package index."""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 import nox
 
@@ -15,9 +17,10 @@ PYTHON = "3.11"
 TEST_DEPS = ["pytest>=8", "hypothesis>=6.100", "hatchling>=1.21"]
 
 # Adapters whose conformance suite runs against a real engine here. Each entry
-# names the plugin directory; an adapter that needs a server or a separate
-# virtual environment gets its own session function below.
-ADAPTERS = ["duckdb"]
+# names a plugin directory; a plugin whose engine needs a server or a virtual
+# environment of its own ships `noxsession.py` with `conformance_<adapter>`.
+ADAPTERS = [nox.param(name, id=name) for name in ("duckdb", "snowflake")]
+PLUGIN_SOURCES = ["plugins/rocky-duckdb/src", "plugins/rocky-snowflake/src"]
 
 
 @nox.session(python=PYTHON)
@@ -28,8 +31,11 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
-    session.install("mypy>=1.11", "-e", ".", "-e", "plugins/rocky-duckdb", *TEST_DEPS)
-    session.run("mypy", "rocky")
+    session.install(
+        "mypy>=1.11", "-e", ".", "-e", "plugins/rocky-duckdb", "-e", "plugins/rocky-snowflake",
+        *TEST_DEPS,
+    )
+    session.run("mypy", "rocky", *PLUGIN_SOURCES)
 
 
 @nox.session(python=PYTHON)
@@ -47,7 +53,20 @@ def tests(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 @nox.parametrize("adapter", ADAPTERS)
 def conformance(session: nox.Session, adapter: str) -> None:
+    custom = ROOT / "plugins" / f"rocky-{adapter}" / "noxsession.py"
+    if custom.exists():
+        getattr(_load(custom), f"conformance_{adapter}")(session)
+        return
     plugin = f"plugins/rocky-{adapter}"
     session.install("-e", ".", "-e", plugin, *TEST_DEPS)
     tmp = session.create_tmp()
     session.run("pytest", f"{plugin}/tests", *session.posargs, env={"HOME": tmp, "TMPDIR": tmp})
+
+
+def _load(path: Path) -> ModuleType:
+    """Import a plugin's nox helper by path (plugin directories are not packages)."""
+    spec = importlib.util.spec_from_file_location(f"noxsession_{path.parent.name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
