@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
+from rocky.model_glob import DEFAULT_MODELS_GLOB, check_glob
 from rocky.schema_check import StrictModel
 
 __all__ = [
@@ -134,8 +135,14 @@ class TransformationPipeline(_PipelineBase):
     """Runs the models under ``models`` (a glob relative to rocky.toml)."""
 
     type: Literal["transformation"] = "transformation"
-    models: str = "models/**"
+    models: str = DEFAULT_MODELS_GLOB
     target: TransformationTarget = Field(default_factory=TransformationTarget)
+
+    @field_validator("models")
+    @classmethod
+    def _models_glob(cls, value: str) -> str:
+        check_glob(value)  # a ValueError names what is wrong with the pattern
+        return value
 
 
 class SchemaPattern(StrictModel):

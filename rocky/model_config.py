@@ -9,13 +9,23 @@ from __future__ import annotations
 
 import re
 import typing
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, Field, SerializeAsAny, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    SerializeAsAny,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+)
 
-from rocky.ir import TableRef
+from rocky.ir import Column, TableRef
 from rocky.schema_check import StrictModel
 from rocky.strategies import StrategyConfig
+from rocky.types import UNKNOWN, RockyType, parse_type
 
 __all__ = [
     "FORMATS",
@@ -32,6 +42,7 @@ __all__ = [
     "SidecarConfig",
     "SidecarTarget",
     "Skip",
+    "SourceColumn",
     "SourceRef",
     "SurrogateKey",
     "Target",
@@ -58,17 +69,69 @@ class Target(StrictModel):
         return TableRef(self.catalog or None, self.schema_, self.table)
 
 
+def _column_type(value: Any) -> RockyType:
+    if isinstance(value, RockyType):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("must be a type name such as `Int64`")
+    try:
+        return parse_type(value)
+    except ValueError:
+        raise ValueError(f"unknown type `{value}`") from None
+
+
+ColumnType = Annotated[
+    RockyType, PlainValidator(_column_type), PlainSerializer(str, return_type=str)
+]
+
+
+class SourceColumn(StrictModel):
+    """One column declared on a ``[[sources]]`` entry. ``type`` is a rocky
+    spelling (``Int64``, ``Decimal(10,2)``) or a warehouse one (``BIGINT``),
+    parsed with :func:`rocky.types.parse_type`; ``Unknown`` when omitted.
+    ``nullable`` defaults to true."""
+
+    name: str = Field(min_length=1)
+    type: ColumnType = UNKNOWN
+    nullable: bool = True
+
+    @property
+    def column(self) -> Column:
+        return Column(self.name, self.type, self.nullable)
+
+
 class SourceRef(StrictModel):
     """A ``[[sources]]`` entry: a table the model reads (empty catalog: the
-    adapter's default)."""
+    adapter's default), with the columns it is declared to have (empty:
+    not declared)."""
 
     catalog: str
     schema_: str = Field(alias="schema")
     table: str
+    columns: list[SourceColumn] = Field(default_factory=list)
 
     @property
     def ref(self) -> TableRef:
         return TableRef(self.catalog or None, self.schema_, self.table)
+
+    @field_validator("columns")
+    @classmethod
+    def _distinct(cls, value: list[SourceColumn]) -> list[SourceColumn]:
+        seen: set[str] = set()
+        for col in value:
+            if col.name.lower() in seen:
+                raise ValueError(f"column `{col.name}` is declared twice")
+            seen.add(col.name.lower())
+        return value
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Undeclared columns are left out, so adding the key did not change
+        # the content hash of every model that lists sources.
+        data: dict[str, Any] = handler(self)
+        if not self.columns:
+            data.pop("columns", None)
+        return data
 
 
 class Freshness(StrictModel):

@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from blake3 import blake3
 
@@ -24,6 +24,7 @@ from rocky.errors import ConfigError
 from rocky.model_config import ModelConfig, SidecarConfig
 from rocky.model_resolve import DirContext, Resolver
 from rocky.schema_check import Located, validate
+from rocky.source_columns import SourceDeclarations, check_source_columns
 from rocky.tomlio import config_error, decode, parse
 
 __all__ = ["MAX_DEPTH", "ModelSource", "content_hash", "load_models", "read_bytes", "rel"]
@@ -114,16 +115,28 @@ def _walk(models_dir: Path, root: Path) -> Iterator[tuple[Path, dict[str, str]]]
 
 
 def load_models(
-    root: Path, models_dir: Path, env: Mapping[str, str] | None
+    root: Path,
+    models_dir: Path,
+    env: Mapping[str, str] | None,
+    include: Callable[[str], bool] | None = None,
 ) -> tuple[dict[str, ModelSource], dict[str, Path]]:
     """All models under ``models_dir`` by name, and the ``<stem>.contract.toml``
-    files found beside them (by model name)."""
+    files found beside them (by model name). ``include``, when given, is
+    asked about each model file's path relative to ``models_dir`` (posix);
+    a directory none of whose files it takes is not read further (its
+    ``_defaults.toml`` is never parsed)."""
     resolver = Resolver(root, models_dir, env)
     root_text = os.fspath(root)
+    base_text = os.path.abspath(models_dir)
     models: dict[str, ModelSource] = {}
     contracts: dict[str, Path] = {}
+    declared = SourceDeclarations()
     for directory, files in _walk(models_dir, root):
         ctx: DirContext | None = None
+        prefix = ""
+        if include is not None:
+            prefix = rel(directory, base_text)
+            prefix = "" if prefix == "." else prefix + "/"
         for name in sorted(files):
             kind: Literal["sql", "rocky"]
             if name.endswith(".sql"):
@@ -131,6 +144,8 @@ def load_models(
             elif name.endswith(".rocky"):
                 stem, kind = name[:-6], "rocky"
             else:
+                continue
+            if include is not None and not include(prefix + name):
                 continue
             if ctx is None:
                 ctx = resolver.context(directory, files)
@@ -142,6 +157,9 @@ def load_models(
                     "rename one file or give it a distinct `name` in its sidecar"
                 )
             models[model.name] = model
+            if model.config.sources:
+                side = model.sidecar_path
+                declared.add(model.config.sources, rel(side, root) if side else model.rel_path)
             contract = files.get(f"{stem}.contract.toml")
             if contract is not None:
                 contracts[model.name] = Path(contract)
@@ -170,9 +188,7 @@ def _load_one(
         side_raw = read_bytes(sidecar_path, side_shown)
         side_text = substitute(decode(side_raw, file=side_shown), env=env, file=side_shown)
         where = Located(side_shown, side_text)
-        sidecar: SidecarConfig | None = validate(
-            SidecarConfig, parse(side_text, file=side_shown), where
-        )
+        sidecar: SidecarConfig | None = _sidecar(parse(side_text, file=side_shown), where)
         body = text
         if _FRONTMATTER.match(text):
             raise config_error(
@@ -205,6 +221,12 @@ def _load_one(
         sidecar_path=Path(sidecar_path) if sidecar_path is not None else None,
         content_hash=content_hash(raw, config),
     )
+
+
+def _sidecar(data: dict[str, Any], where: Located) -> SidecarConfig:
+    if "sources" in data:
+        check_source_columns(data, where)
+    return validate(SidecarConfig, data, where)
 
 
 def content_hash(raw: bytes, config: ModelConfig) -> str:
@@ -244,7 +266,7 @@ def _frontmatter(
     frontmatter = substitute(text[start:close], env=env, file=shown, line_offset=fm_offset)
     where = Located(shown, frontmatter, fm_offset)
     data = parse(frontmatter, file=shown, line_offset=fm_offset)
-    sidecar = validate(SidecarConfig, data, where)
+    sidecar = _sidecar(data, where)
     body_start = close + len("\n---")
     return sidecar, where, text[body_start:], text.count("\n", 0, body_start)
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 import gc
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from rocky.config import RockyConfig, TransformationPipeline, load_config
 from rocky.contract_files import ContractFile, load_contracts
 from rocky.errors import ConfigError
 from rocky.model_files import ModelSource, load_models, rel
+from rocky.model_glob import DEFAULT_MODELS_GLOB, ModelsSelection, select_models
 from rocky.seeds import SeedFile, discover_seeds
 
 __all__ = [
@@ -27,9 +28,8 @@ __all__ = [
     "load_project",
     "models_base",
     "models_dir_of",
+    "models_selection",
 ]
-
-_GLOB_CHARS = frozenset("*?[")
 
 
 @dataclass(frozen=True)
@@ -80,23 +80,35 @@ def default_adapter_name(config: RockyConfig) -> str:
     return next(iter(adapters), "default")
 
 
+def models_selection(config: RockyConfig, root: Path) -> ModelsSelection:
+    """The first transformation pipeline's ``models`` glob (``models/**``
+    when there is none) as a directory and a file matcher; see
+    :mod:`rocky.model_glob`. A malformed glob is a ConfigError."""
+    glob, name = DEFAULT_MODELS_GLOB, None
+    for key, pipeline in config.pipelines.items():
+        if isinstance(pipeline, TransformationPipeline):
+            glob, name = pipeline.models, key
+            break
+    try:
+        return select_models(glob, root)
+    except ValueError as exc:  # checked when rocky.toml loads; kept for callers
+        raise ConfigError(f"rocky.toml: `[pipeline.{name}] models` {exc}") from None
+
+
 def models_dir_of(config: RockyConfig, root: Path) -> Path:
     """The directory the first transformation pipeline's ``models`` glob
     starts from (``models/**`` -> ``models``); ``root/models`` if none."""
-    for pipeline in config.pipelines.values():
-        if isinstance(pipeline, TransformationPipeline):
-            return models_base(pipeline.models, root)
-    return root / "models"
+    return models_selection(config, root).base
 
 
 def models_base(glob: str, root: Path) -> Path:
-    """The directory a ``models`` glob starts from, below ``root``."""
-    base: list[str] = []
-    for part in PurePosixPath(glob).parts:
-        if _GLOB_CHARS.intersection(part):
-            break
-        base.append(part)
-    return root.joinpath(*base)
+    """The directory a ``models`` glob starts from, below ``root``: the
+    literal components before the first wildcard (``models`` for a glob
+    that starts with one), or the parent of a literal model file."""
+    try:
+        return select_models(glob, root).base
+    except ValueError:
+        return root / "models"
 
 
 def load_project(
@@ -112,18 +124,22 @@ def load_project(
     ``${VAR}`` substitution."""
     config, raw, path = load_config(config_path, env=env)
     root = path.parent
+    include = None
     if models_dir is not None:
+        # An explicit directory replaces the pipeline's glob: all of it loads.
         mdir = Path(models_dir).absolute()
         if not mdir.is_dir():
             raise ConfigError(f"models directory {models_dir} does not exist")
     else:
-        mdir = models_dir_of(config, root)
+        selection = models_selection(config, root)
+        mdir, include = selection.base, selection.include
+        _confine(mdir, root, selection.glob)
     # Tens of thousands of small objects: collecting them mid-load only
     # costs time (about a third of the load), so the collector waits.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        models, beside = load_models(root, mdir, env) if mdir.is_dir() else ({}, {})
+        models, beside = load_models(root, mdir, env, include) if mdir.is_dir() else ({}, {})
     finally:
         if collecting:
             gc.enable()
@@ -155,3 +171,17 @@ def load_project(
         contracts=contracts,
         adapter_type=adapter_type,
     )
+
+
+def _confine(mdir: Path, root: Path, glob: str) -> None:
+    """A ``models`` glob must stay inside the project (as in ``rocky
+    validate``'s V047): reading a directory elsewhere is refused."""
+    if not mdir.exists():
+        return
+    try:
+        mdir.resolve().relative_to(root.resolve())
+    except ValueError:
+        raise ConfigError(
+            f"rocky.toml: the `models` glob `{glob}` points outside the project ({mdir.resolve()})",
+            hint="keep the models under the directory holding rocky.toml",
+        ) from None

@@ -1,0 +1,2 @@
+SELECT order_id, amount, ordered_on, channel
+FROM src.orders

@@ -1,0 +1,3 @@
+SELECT *
+FROM stg_orders
+WHERE status IS DISTINCT FROM 'cancelled'

@@ -1,0 +1,4 @@
+-- A plain SQL != drops the NULL rows too.
+SELECT *
+FROM stg_orders
+WHERE status != 'cancelled'

@@ -1,0 +1,2 @@
+SELECT customer_id, name, region
+FROM src.customers

@@ -1,0 +1,2 @@
+SELECT order_id, customer_id, product, amount, status, ordered_on
+FROM seeds.orders

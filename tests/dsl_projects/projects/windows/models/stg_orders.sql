@@ -1,0 +1,2 @@
+SELECT order_id, customer_id, amount, ordered_on
+FROM seeds.orders
