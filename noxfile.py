@@ -4,6 +4,7 @@ session; each installs what it needs from the package index."""
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -20,6 +21,9 @@ TEST_DEPS = ["pytest>=8", "hypothesis>=6.100", "hatchling>=1.21"]
 # names a plugin directory; a plugin whose engine needs a server or a virtual
 # environment of its own ships `noxsession.py` with `conformance_<adapter>`.
 ADAPTERS = [nox.param(name, id=name) for name in ("duckdb", "snowflake")]
+sys.path.insert(0, str(Path(__file__).parent / "benchmarks"))
+from nox_session import bench as _bench  # noqa: E402
+
 PLUGIN_SOURCES = ["plugins/rocky-duckdb/src", "plugins/rocky-snowflake/src"]
 
 
@@ -70,3 +74,9 @@ def _load(path: Path) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Side-by-side speed and memory against dbt (not a default session)."""
+    _bench(session)
