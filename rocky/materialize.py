@@ -25,6 +25,7 @@ What each strategy does (docs/running.md has the full table):
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +51,11 @@ __all__ = [
 ]
 
 SOURCE_ALIAS = "_rocky_src"
+TARGET_ALIAS = "t"
+
+
+def _same(name: str) -> str:
+    return name
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +65,14 @@ class MaterializeRequest:
     ``query`` is the model's SELECT with ephemeral upstreams inlined.
     ``existing`` holds the target's current columns, None when the target
     does not exist. ``watermark`` is the incremental high-water mark as text;
-    ``window`` the time partition to compute."""
+    ``window`` the time partition to compute.
+
+    Names are as the engine stores them: ``target``, the column names in
+    ``strategy`` (``unique_key``, ``timestamp_column``, ...) and ``columns``
+    have been folded by the adapter's identifier rules (Snowflake: upper
+    case), so quoting them names the objects unquoted SQL refers to.
+    ``normalize`` folds any other name written unquoted the same way (an
+    alias the statement declares unquoted, a plugin's own config keys)."""
 
     model: str
     query: exp.Query
@@ -71,6 +84,7 @@ class MaterializeRequest:
     existing: tuple[Column, ...] | None = None
     watermark: str | None = None
     window: PartitionWindow | None = None
+    normalize: Callable[[str], str] = _same
 
     def supports(self, capability: Capability) -> bool:
         return capability in self.capabilities
@@ -111,6 +125,12 @@ def _ident(name: str) -> exp.Identifier:
 
 def _col(name: str, table: str | None = None) -> exp.Column:
     return exp.column(name, table, quoted=True)
+
+
+def _alias_col(req: MaterializeRequest, name: str, alias: str) -> exp.Column:
+    """``"alias"."name"`` for an alias the statement declares unquoted: the
+    qualifier is spelled as the engine stores that alias."""
+    return _col(name, req.normalize(alias))
 
 
 def parse_query(sql: str, dialect: str, *, model: str = "") -> exp.Query:
@@ -193,7 +213,7 @@ def _insert_columns(req: MaterializeRequest) -> list[str] | None:
 def _insert(req: MaterializeRequest, where: exp.Expression | None = None) -> exp.Insert:
     source = req.query.subquery(SOURCE_ALIAS, copy=True)
     names = _insert_columns(req)
-    select = exp.select(*([_col(n, SOURCE_ALIAS) for n in names] if names else ["*"]))
+    select = exp.select(*([_alias_col(req, n, SOURCE_ALIAS) for n in names] if names else ["*"]))
     select = select.from_(source)
     if where is not None:
         select = select.where(where)
@@ -216,7 +236,8 @@ def full_build(req: MaterializeRequest) -> Materialization:
     if req.supports(Capability.CREATE_OR_REPLACE):
         create = exp.Create(this=req.table, kind="TABLE", expression=req.query.copy(), replace=True)
         return Materialization((req.render(create),), "full_build", 0)
-    staging = TableRef(req.target.catalog, req.target.schema, f"{req.target.table}__rocky_new")
+    suffix = req.normalize("__rocky_new")
+    staging = TableRef(req.target.catalog, req.target.schema, f"{req.target.table}{suffix}")
     body = [
         req.render(exp.Drop(tables=[table_expr(staging)], kind="TABLE", exists=True)),
         req.render(exp.Create(this=table_expr(staging), kind="TABLE", expression=req.query.copy())),
@@ -261,7 +282,7 @@ def incremental(req: MaterializeRequest) -> Materialization:
         built = full_build(req)
         return Materialization(built.statements, "full_build", built.rows_statement)
     bound = _literal_for(req.watermark, _column_type(req, column))
-    insert = _insert(req, exp.GT(this=_col(column, SOURCE_ALIAS), expression=bound))
+    insert = _insert(req, exp.GT(this=_alias_col(req, column, SOURCE_ALIAS), expression=bound))
     return Materialization(
         (req.render(insert),), "insert", 0, {"watermark_column": column, "after": req.watermark}
     )
@@ -281,23 +302,30 @@ def merge(req: MaterializeRequest) -> Materialization:
     key_set = {k.lower() for k in keys}
     wanted = req.strategy.get("update_columns")
     updates = [n for n in (_names(wanted) if wanted else names) if n.lower() not in key_set]
-    on = exp.and_(*(exp.EQ(this=_col(k, "t"), expression=_col(k, SOURCE_ALIAS)) for k in keys))
+    on = exp.and_(*(
+        exp.EQ(this=_alias_col(req, k, TARGET_ALIAS), expression=_alias_col(req, k, SOURCE_ALIAS))
+        for k in keys
+    ))
     if req.supports(Capability.MERGE):
         whens: list[exp.When] = []
         if updates:
-            sets = [exp.EQ(this=_col(n), expression=_col(n, SOURCE_ALIAS)) for n in updates]
+            sets = [
+                exp.EQ(this=_col(n), expression=_alias_col(req, n, SOURCE_ALIAS)) for n in updates
+            ]
             whens.append(exp.When(matched=True, then=exp.Update(expressions=sets)))
         whens.append(
             exp.When(
                 matched=False,
                 then=exp.Insert(
                     this=exp.Tuple(expressions=[_col(n) for n in names]),
-                    expression=exp.Tuple(expressions=[_col(n, SOURCE_ALIAS) for n in names]),
+                    expression=exp.Tuple(
+                        expressions=[_alias_col(req, n, SOURCE_ALIAS) for n in names]
+                    ),
                 ),
             )
         )
         statement = exp.Merge(
-            this=req.table.as_("t"),
+            this=req.table.as_(TARGET_ALIAS),
             using=req.query.subquery(SOURCE_ALIAS, copy=True),
             on=on,
             whens=exp.Whens(expressions=whens),
@@ -305,7 +333,9 @@ def merge(req: MaterializeRequest) -> Materialization:
         return Materialization((req.render(statement),), "merge", 0)
     # No MERGE: delete the matching keys, insert every incoming row.
     matches = exp.select("1").from_(req.query.subquery(SOURCE_ALIAS, copy=True)).where(on)
-    delete = exp.Delete(this=req.table.as_("t"), where=exp.Where(this=exp.Exists(this=matches)))
+    delete = exp.Delete(
+        this=req.table.as_(TARGET_ALIAS), where=exp.Where(this=exp.Exists(this=matches))
+    )
     statements, offset = _transaction(req, [req.render(delete), req.render(_insert(req))])
     return Materialization(statements, "merge", offset + 1)
 
@@ -315,10 +345,17 @@ def delete_insert(req: MaterializeRequest) -> Materialization:
         return full_build(req)
     parts = _names(req.strategy["partition_by"])
     same = exp.and_(
-        *(exp.NullSafeEQ(this=_col(p, SOURCE_ALIAS), expression=_col(p, "t")) for p in parts)
+        *(
+            exp.NullSafeEQ(
+                this=_alias_col(req, p, SOURCE_ALIAS), expression=_alias_col(req, p, TARGET_ALIAS)
+            )
+            for p in parts
+        )
     )
     incoming = exp.select("1").from_(req.query.subquery(SOURCE_ALIAS, copy=True)).where(same)
-    delete = exp.Delete(this=req.table.as_("t"), where=exp.Where(this=exp.Exists(this=incoming)))
+    delete = exp.Delete(
+        this=req.table.as_(TARGET_ALIAS), where=exp.Where(this=exp.Exists(this=incoming))
+    )
     statements, offset = _transaction(req, [req.render(delete), req.render(_insert(req))])
     return Materialization(statements, "replace_partitions", offset + 1, {"partition_by": parts})
 
@@ -331,10 +368,7 @@ def time_interval(req: MaterializeRequest) -> Materialization:
     if req.strategy.get("granularity", "hour") == "hour":
         time_type = None  # hour windows need timestamps, whatever the column says
     query = _substitute_window(req.query, req.window, time_type)
-    bound = MaterializeRequest(
-        req.model, query, req.target, req.strategy, req.dialect, req.capabilities,
-        req.columns, req.existing, req.watermark, req.window,
-    )
+    bound = dataclasses.replace(req, query=query)
     details = {"partition": req.window.to_json()}
     if req.existing is None:
         built = full_build(bound)

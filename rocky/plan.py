@@ -13,6 +13,7 @@ can rebuild the same statements from the code at the run's commit.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ import blake3
 from sqlglot import exp
 
 from rocky.errors import RockyError
+from rocky.identifiers import Normalize, StoredNames, stored_names
 from rocky.ir import Column, ModelIR, ProjectIR, TableRef, canonical_json
 from rocky.materialize import (
     Materialization,
@@ -51,8 +53,6 @@ __all__ = [
 
 TIME_STRATEGIES = ("time_interval", "microbatch")
 EPHEMERAL_PREFIX = "_rocky_ephemeral_"
-
-
 @dataclass(frozen=True, slots=True)
 class Unit:
     """One atomic piece of a model's work: the whole model, or one time
@@ -67,6 +67,9 @@ class Unit:
 
 @dataclass(slots=True)
 class ModelPlan:
+    """One model's work. ``target`` and ``strategy_config`` hold the names
+    as the engine stores them (see :func:`stored_names`)."""
+
     name: str
     model: ModelIR
     strategy: str
@@ -75,6 +78,11 @@ class ModelPlan:
     upstream: tuple[str, ...]
     inputs: dict[str, Any]
     recipe_hash: str
+    strategy_config: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.strategy_config:
+            self.strategy_config = dict(self.model.strategy)
 
     @property
     def statements(self) -> list[str]:
@@ -207,20 +215,41 @@ def plan_model(
     existing: tuple[Column, ...] | None,
     watermark: str | None,
     windows: list[PartitionWindow],
+    normalize: Normalize | None = None,
 ) -> list[Unit]:
     """The units for one model given the state it meets. Pure: the same
-    inputs give the same statements (replay --verify relies on it)."""
+    inputs give the same statements (replay --verify relies on it).
+    ``normalize`` is the adapter's ``normalize_identifier`` (None: names
+    are used as written)."""
     query = inline_ephemerals(model, ir)
+    return _plan_units(
+        model, ir, query, stored_names(model, query, normalize),
+        capabilities=capabilities, existing=existing, watermark=watermark, windows=windows,
+    )
+
+
+def _plan_units(
+    model: ModelIR,
+    ir: ProjectIR,
+    query: exp.Query,
+    names: StoredNames,
+    *,
+    capabilities: frozenset[Capability],
+    existing: tuple[Column, ...] | None,
+    watermark: str | None,
+    windows: list[PartitionWindow],
+) -> list[Unit]:
     base = MaterializeRequest(
         model=model.name,
         query=query,
-        target=model.target,
-        strategy=dict(model.strategy),
+        target=names.target,
+        strategy=names.strategy,
         dialect=ir.dialect,
         capabilities=capabilities,
-        columns=model.columns,
+        columns=names.columns,
         existing=existing,
         watermark=watermark,
+        normalize=names.fold,
     )
     if model.strategy_type not in TIME_STRATEGIES:
         built = materialize(base)
@@ -228,13 +257,10 @@ def plan_model(
     units = []
     current = existing
     for window in windows:
-        request = MaterializeRequest(
-            base.model, base.query, base.target, base.strategy, base.dialect,
-            base.capabilities, base.columns, current, None, window,
-        )
+        request = dataclasses.replace(base, existing=current, watermark=None, window=window)
         units.append(_unit(materialize(request), window))
         if current is None:
-            current = model.columns or ()
+            current = names.columns or ()
     return units
 
 
@@ -247,14 +273,15 @@ def _columns_json(columns: Iterable[Column] | None) -> list[dict[str, Any]] | No
 
 
 def replan_model(model: ModelIR, ir: ProjectIR, inputs: dict[str, Any],
-                 capabilities: frozenset[Capability]) -> list[Unit]:
+                 capabilities: frozenset[Capability],
+                 normalize: Normalize | None = None) -> list[Unit]:
     """Rebuild a model's units from recorded plan inputs (replay --verify)."""
     existing_json = inputs.get("existing_columns")
     existing = None if existing_json is None else column_types(existing_json)
     windows = [PartitionWindow.from_json(w) for w in inputs.get("windows") or []]
     return plan_model(
         model, ir, capabilities=capabilities, existing=existing,
-        watermark=inputs.get("watermark"), windows=windows,
+        watermark=inputs.get("watermark"), windows=windows, normalize=normalize,
     )
 
 
@@ -276,11 +303,15 @@ def build_plan(
                 hint="`rocky compile` lists the project's models",
             )
     selection = partitions or PartitionSelection()
+    normalize = adapter.normalize_identifier
     plans: dict[str, ModelPlan] = {}
     for name, model in ir.models.items():
         if model.strategy_type == "ephemeral" or (wanted is not None and name not in wanted):
             continue
-        described = adapter.describe_table(model.target)
+        query = inline_ephemerals(model, ir)
+        names = stored_names(model, query, normalize)
+        target = names.target
+        described = adapter.describe_table(target)
         existing = None if described is None else tuple(described)
         inputs: dict[str, Any] = {
             "target_existed": existing is not None,
@@ -290,9 +321,9 @@ def build_plan(
         windows: list[PartitionWindow] = []
         strategy = model.strategy_type
         if strategy == "incremental" and existing is not None:
-            column = str(model.strategy["timestamp_column"])
-            recorded = ledger.watermark(model.target.key) if ledger is not None else None
-            observed = max_value(adapter, model.target, column, ir.dialect)
+            column = str(names.strategy["timestamp_column"])
+            recorded = ledger.watermark(target.key) if ledger is not None else None
+            observed = max_value(adapter, target, column, ir.dialect)
             # The table is the truth: after a crash between the insert's
             # commit and the ledger write, it is ahead of the ledger.
             watermark = observed
@@ -314,19 +345,20 @@ def build_plan(
             )
             inputs["windows"] = [w.to_json() for w in windows]
         inputs["watermark"] = watermark
-        units = plan_model(
-            model, ir, capabilities=adapter.capabilities, existing=existing,
+        units = _plan_units(
+            model, ir, query, names, capabilities=adapter.capabilities, existing=existing,
             watermark=watermark, windows=windows,
         )
         plans[name] = ModelPlan(
             name=name,
             model=model,
             strategy=strategy,
-            target=model.target,
+            target=target,
             units=units,
             upstream=_upstream(name, ir),
             inputs=inputs,
             recipe_hash=recipe_hash(model),
+            strategy_config=names.strategy,
         )
     layers = [[m for m in layer if m in plans] for layer in ir.layers]
     return Plan(ir.dialect, plans, [layer for layer in layers if layer])

@@ -3,10 +3,13 @@ struct order), built from the finished RunRecord and its plan."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rocky import __version__
 from rocky.records import ModelExecution, RunRecord
+
+if TYPE_CHECKING:
+    from rocky.governance_apply import GovernanceOutcome
 
 __all__ = ["run_report"]
 
@@ -54,6 +57,7 @@ def run_report(
     concurrency: int,
     adaptive: bool,
     schemas_created: int = 0,
+    governance: GovernanceOutcome | None = None,
     ledger: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     executions = record.models_executed
@@ -82,7 +86,8 @@ def run_report(
             for m in executions
         ],
         "check_results": [],
-        "errors": [{"asset_key": _asset_key(m), "error": m.error} for m in failed],
+        "errors": [{"asset_key": _asset_key(m), "error": m.error} for m in failed]
+        + (governance.errors() if governance is not None else []),
         "execution": {
             "concurrency": concurrency,
             "adaptive_concurrency": adaptive,
@@ -90,13 +95,15 @@ def run_report(
             "tables_failed": len(failed),
         },
         "permissions": {
-            "grants_added": 0,
-            "grants_revoked": 0,
+            "grants_added": governance.grants_added if governance is not None else 0,
+            "grants_revoked": governance.grants_revoked if governance is not None else 0,
             "catalogs_created": 0,
             "schemas_created": schemas_created,
         },
         "drift": {"tables_checked": 0, "tables_drifted": 0, "actions_taken": []},
     }
+    if governance is not None:
+        report["governance"] = governance.to_json()
     summaries = _partition_summaries(executions)
     if summaries:
         report["partition_summaries"] = summaries

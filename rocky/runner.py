@@ -264,7 +264,7 @@ class Executor:
                         "updated_at": now,
                         "run_id": self.record.run_id,
                         "model": name,
-                        "column": outcome.plan.model.strategy.get("timestamp_column"),
+                        "column": outcome.plan.strategy_config.get("timestamp_column"),
                     },
                 )
             )
@@ -402,7 +402,7 @@ class Executor:
             with contextlib.suppress(Exception):
                 execution.output_rows = count_rows(self.adapter, plan.target, dialect)
         if plan.strategy == "incremental":
-            column = str(plan.model.strategy["timestamp_column"])
+            column = str(plan.strategy_config["timestamp_column"])
             with contextlib.suppress(Exception):
                 outcome.watermark = max_value(self.adapter, plan.target, column, dialect)
 

@@ -31,6 +31,7 @@ from rocky.runner import Executor, RunOptions, exit_code
 if TYPE_CHECKING:
     from rocky.adapters import Adapter
     from rocky.diagnostics import Diagnostic
+    from rocky.governance_apply import GovernanceOutcome
     from rocky.progress import Progress
     from rocky.project import Project
 
@@ -187,12 +188,14 @@ def run_project(request: RunRequest) -> RunResult:
                     env_hash=env_hash(adapter),
                 )
                 Executor(plan, adapter, ledger, record, options).run()
+                governed = _govern(adapter, plan, record, governance, project, ledger)
                 digest = ledger.record_hash_of(record.run_id)
             finally:
                 adapter.close()
     report = run_report(
         record, adapter_type=project.adapter_type, concurrency=options.concurrency,
         adaptive=execution.concurrency == "adaptive", schemas_created=schemas,
+        governance=governed,
         ledger={"path": str(path), "seq": record.seq, "record_hash": digest},
     )
     return RunResult(record, report, path, digest)
@@ -213,6 +216,50 @@ def _fill_record(record: RunRecord, project: Project, adapter: Adapter, identity
     record.pipeline = request.pipeline
     record.adapter_type = project.adapter_type
     record.vars = dict(request.vars)
+
+
+def _govern(adapter: Adapter, plan: Any, record: RunRecord, governance: Any,
+            project: Project, ledger: Ledger) -> GovernanceOutcome:
+    """Apply the declared governance to what the run built (best-effort).
+    A failed action is one of the run's errors: a run whose models all
+    succeeded becomes a PartialFailure, and nothing is rolled back."""
+    from rocky.governance_apply import (
+        DeclaredGovernance,
+        GovernanceAction,
+        GovernanceOutcome,
+        apply_governance,
+        declares_governance,
+    )
+    from rocky.plugins import get_plugin_manager
+
+    if record.interrupted:
+        outcome = GovernanceOutcome(adapter.type_name, None)
+        outcome.notes.append("the run was interrupted: no governance was applied")
+        return outcome
+    declared = DeclaredGovernance.from_config(governance, project.config.mask)
+    if not declares_governance(declared, plan, record):
+        return GovernanceOutcome(adapter.type_name, None)
+    try:
+        hook = get_plugin_manager().hook.rocky_governance(adapter=adapter)
+    except Exception as exc:  # a plugin's failure is the run's error, not a crash
+        outcome = GovernanceOutcome(adapter.type_name, None)
+        first = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+        outcome.actions.append(
+            GovernanceAction("setup", adapter.type_name, "ADAPTER", [], error=first)
+        )
+    else:
+        outcome = apply_governance(adapter, hook, plan, record, declared)
+    failed = outcome.failed
+    if failed:
+        first_failed = failed[0]
+        record.error = (
+            f"governance: {len(failed)} action(s) failed; the first, {first_failed.action} on "
+            f"{first_failed.target}: {first_failed.error}"
+        )
+        if record.status == "Success":
+            record.status = "PartialFailure"
+        ledger.save_run(record)
+    return outcome
 
 
 def _create_schemas(adapter: Adapter, plan: Any, governance: Any) -> int:

@@ -29,6 +29,7 @@ from rocky.records import ModelExecution, RunRecord, sql_hash
 
 if TYPE_CHECKING:
     from rocky.adapters import Adapter, Capability
+    from rocky.identifiers import Normalize
     from rocky.ledger import ChainReport, Ledger
 
 __all__ = ["ModelVerdict", "VerifyReport", "verify_project_run", "verify_run"]
@@ -141,7 +142,10 @@ def verify_run(
 ) -> VerifyReport:
     report = VerifyReport(ledger.verify_chain(), [])
     capabilities = adapter.capabilities if adapter is not None else None
-    recompiled = _recompile(record, project_root, config_name, report.notes, capabilities)
+    normalize = adapter.normalize_identifier if adapter is not None else None
+    recompiled = _recompile(
+        record, project_root, config_name, report.notes, capabilities, normalize
+    )
     dialect = adapter.dialect if adapter is not None else "duckdb"
     for m in record.models_executed:
         verdict = ModelVerdict(m.model_name)
@@ -170,7 +174,8 @@ def verify_run(
 
 
 def _recompile(record: RunRecord, project_root: Path, config_name: str, notes: list[str],
-               capabilities: frozenset[Capability] | None) -> dict[str, str | None] | None:
+               capabilities: frozenset[Capability] | None,
+               normalize: Normalize | None) -> dict[str, str | None] | None:
     """sql_hash per model, rebuilt from the project at the run's commit."""
     if record.git_commit is None:
         notes.append("the run recorded no git commit: statements cannot be rebuilt")
@@ -194,7 +199,7 @@ def _recompile(record: RunRecord, project_root: Path, config_name: str, notes: l
             return None
         checkout = Path(tmp) / relative
         try:
-            return _hashes_at(checkout / config_name, record, capabilities)
+            return _hashes_at(checkout / config_name, record, capabilities, normalize)
         except RockyError as exc:
             notes.append(f"the project at {record.git_commit} does not load or compile: {exc}")
             return {}
@@ -224,23 +229,28 @@ def _export(top: Path, commit: str, relative: Path, into: Path) -> None:
 
 
 def _hashes_at(config_path: Path, record: RunRecord,
-               capabilities: frozenset[Capability] | None) -> dict[str, str | None]:
+               capabilities: frozenset[Capability] | None,
+               normalize: Normalize | None) -> dict[str, str | None]:
+    """Without a live adapter, its capabilities and identifier rules come
+    from the adapter type's registered spec."""
     from rocky.compiler.driver import CompileOptions, compile_project
+    from rocky.identifiers import case_normalizer
     from rocky.plan import replan_model
     from rocky.plugins import get_registry
     from rocky.project import load_project
 
     project = load_project(config_path)
     ir = compile_project(project, CompileOptions(vars=record.vars, cache=False)).ir
-    if capabilities is None:
+    if capabilities is None or normalize is None:
         spec = get_registry().adapter(record.adapter_type or project.adapter_type)
-        capabilities = spec.capabilities
+        capabilities = capabilities if capabilities is not None else spec.capabilities
+        normalize = normalize if normalize is not None else case_normalizer(spec.identifier_case)
     out: dict[str, str | None] = {}
     for m in record.models_executed:
         model = ir.models.get(m.model_name)
         if model is None or m.status != "success":
             continue
-        units = replan_model(model, ir, m.plan, capabilities)
+        units = replan_model(model, ir, m.plan, capabilities, normalize)
         statements = [s for u in units for s in u.statements]
         out[m.model_name] = sql_hash(statements) if statements else None
     return out

@@ -39,7 +39,7 @@ from rocky.testing.gated import (  # noqa: E402
     BaseViews,
 )
 from rocky.testing.sql import ColumnSpec, KitSql  # noqa: E402
-from rocky.testing.typecases import REFERENCE_TYPES, TypeCase  # noqa: E402
+from rocky.testing.typecases import REFERENCE_TYPES, TypeCase, reference_type  # noqa: E402
 
 __all__ = [
     "REFERENCE_TYPES",
@@ -66,6 +66,7 @@ __all__ = [
     "ColumnSpec",
     "KitSql",
     "TypeCase",
+    "reference_type",
     "requires",
     "seed_table",
 ]

@@ -193,7 +193,9 @@ class BaseCtasRoundTrip(AdapterFixtures):
         result = adapter.execute(kit.ctas(target, query))
         assert result.rows_affected == (6 if self.ctas_reports_rows else None)
         # NOT NULL may or may not survive CREATE TABLE AS; names and types must.
-        assert _names_and_types(adapter, target) == _names_and_types(adapter, source)
+        expected = [(c.name, self.expected_type(c.sql_type)) for c in columns]
+        assert _names_and_types(adapter, source) == expected
+        assert _names_and_types(adapter, target) == expected
         ordered = kit.select(target, [c.name for c in columns], order_by=[columns[0].name])
         assert adapter.query_rows(kit.render(ordered)) == [(i, f"row {i}") for i in range(5, 11)]
 
@@ -222,6 +224,9 @@ class BaseCtasRoundTrip(AdapterFixtures):
         target = TableRef(None, scratch_schema, kit.name("computed"))
         adapter.execute(kit.ctas(target, query))
         assert _names_and_types(adapter, target) == _names_and_types(adapter, reference)
+        assert [t for _, t in _names_and_types(adapter, target)] == [
+            self.expected_type(spec.sql_type) for spec in declared
+        ]
         rows = adapter.query_rows(kit.render(kit.select(target, [c.name for c in declared])))
         assert rows == [(7, Decimal("8.25"), "x")]
 

@@ -9,14 +9,16 @@ engine needs something else (an existing dataset, a fixed prefix).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any, Final, TypeVar
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, ClassVar, Final, TypeVar
 
 import pytest
 
 from rocky.adapters import Adapter, Capability
 from rocky.ir import TableRef
 from rocky.testing.sql import ColumnSpec, KitSql
+from rocky.testing.typecases import reference_type
+from rocky.types import RockyType
 
 __all__ = ["REQUIRES_ATTR", "AdapterFixtures", "requires", "seed_table"]
 
@@ -57,7 +59,20 @@ def seed_table(adapter: Adapter, kit: KitSql, ref: TableRef, count: int) -> list
 
 
 class AdapterFixtures:
-    """The fixtures of the kit, inherited by every ``Base*`` class."""
+    """The fixtures of the kit, inherited by every ``Base*`` class, and the
+    type answers every class checks describe_table against."""
+
+    # Where the engine's answer differs from the reference type table: a
+    # type spelling (as the kit writes it, e.g. "BIGINT", "INT", "FLOAT")
+    # or a row label of the table -> the RockyType describe_table reports
+    # for a column created with it. Snowflake, which stores every integer
+    # type as NUMBER(38,0), maps the integer spellings to Decimal(38,0).
+    expected_types: ClassVar[Mapping[str, RockyType]] = {}
+
+    def expected_type(self, spelling: str) -> RockyType:
+        """What a column created as ``spelling`` must describe as on this
+        adapter: ``expected_types``, else the reference type table."""
+        return reference_type(spelling, self.expected_types)
 
     @pytest.fixture
     def adapter(self) -> Adapter:

@@ -3,10 +3,13 @@
 Each case names a type the way the table does, the spelling the kit hands
 to sqlglot (which renders it in the adapter's dialect), and the RockyType
 ``describe_table`` must report for a column created with it.
+:func:`reference_type` answers for any spelling the kit uses.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -27,7 +30,7 @@ from rocky.types import (
     decimal,
 )
 
-__all__ = ["REFERENCE_TYPES", "TypeCase"]
+__all__ = ["REFERENCE_TYPES", "TypeCase", "reference_type", "spelling_key"]
 
 
 @dataclass(frozen=True)
@@ -63,3 +66,30 @@ REFERENCE_TYPES: Final[tuple[TypeCase, ...]] = (
     TypeCase("DECIMAL(38,0)", "DECIMAL(38,0)", decimal(38, 0)),
     TypeCase("NUMERIC(10,2)", "NUMERIC(10,2)", decimal(10, 2)),
 )
+
+
+_DECIMAL = re.compile(r"(?:DECIMAL|NUMERIC)\((\d+),(\d+)\)")
+
+
+def spelling_key(spelling: str) -> str:
+    """A type spelling compared without regard to case or blanks."""
+    return "".join(spelling.upper().split())
+
+
+def reference_type(spelling: str, answers: Mapping[str, RockyType] | None = None) -> RockyType:
+    """The RockyType a column created as ``spelling`` describes as:
+    ``answers`` first (an adapter's own, keyed by spelling or by the type
+    table's label), then the reference type table, then ``DECIMAL(p,s)`` /
+    ``NUMERIC(p,s)`` as ``Decimal(p,s)``. KeyError for anything else."""
+    key = spelling_key(spelling)
+    keyed = {spelling_key(k): v for k, v in (answers or {}).items()}
+    if key in keyed:
+        return keyed[key]
+    for case in REFERENCE_TYPES:
+        names = (spelling_key(case.sql_type), spelling_key(case.label))
+        if key in names:
+            return next((keyed[n] for n in names if n in keyed), case.expected)
+    found = _DECIMAL.fullmatch(key)
+    if found:
+        return decimal(int(found.group(1)), int(found.group(2)))
+    raise KeyError(f"the reference type table has no answer for {spelling!r}")

@@ -40,9 +40,11 @@ def _run_with_tty_stderr(root: Path, *args: str) -> tuple[int, str, str]:
 
 
 def test_progress_shows_on_a_terminal_and_not_in_json(tmp_path: Path) -> None:
+    # busy runs for seconds, so the line (drawn from half a second on, at 8
+    # frames a second) shows it running even on a loaded machine.
     root = write_project(tmp_path, {
         "quick": "SELECT 1 AS one",
-        "busy": "SELECT SUM(range) AS s FROM range(800000000)",
+        "busy": "SELECT SUM(range) AS s FROM range(2500000000)",
     })
     code, out, err = _run_with_tty_stderr(root, "-o", "table")
     assert code == 0, err

@@ -157,8 +157,11 @@ def test_clone_and_widen_through_the_adapter(snow: SnowflakeAdapter, schema: str
     snow.execute(f'INSERT INTO "{schema}"."SRC" VALUES (2.5, \'cd\')')
     assert snow.query_rows(f'SELECT COUNT(*) FROM "{schema}"."SRC_CLONE"') == [(1,)]
     snow.alter_column_type(copy, "AMOUNT", "NUMBER(20,2)")
+    snow.alter_column_type(copy, "CODE", "VARCHAR(50)")
     described = snow.describe_table(copy)
     assert described is not None and described[0].type == decimal(20, 2)
+    assert described[1].type == STRING
+    assert snow.query_rows(f'SELECT CODE FROM "{schema}"."SRC_CLONE"') == [("ab",)]
     assert snow.warehouse_type(decimal(20, 2)) == "DECIMAL(20, 2)"
     assert snow.rocky_type("NUMBER(20,2)") == decimal(20, 2)
 

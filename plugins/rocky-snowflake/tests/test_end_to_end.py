@@ -6,9 +6,12 @@ The project uses every strategy Snowflake supports here: full refresh, an
 ephemeral CTE, a view, a materialized view, incremental, merge,
 delete+insert and time_interval. Its SQL is written the way a Snowflake
 user writes it, unquoted and lower case, which Snowflake stores upper case.
-The run that must pass today names targets and strategy columns in the
-stored (upper) case in the sidecars; the same project with lower-case
-sidecars is the case the runner still has to fold (see the strict xfail).
+The project is run twice over: once with its sidecars naming targets and
+strategy columns in lower case too (the runner folds them as Snowflake
+folds unquoted names), once with them already in the stored case. The
+stand-in resolves names without regard to case, so the stored names
+(``list_tables``, ``describe_table``) and the recorded statements are what
+show the folding.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from rocky_snowflake import SnowflakeAdapter
 from sfstandin import Endpoint, open_database
 
 from rocky.ir import TableRef
+from rocky.ledger import Ledger
 
 RAW = [
     "CREATE SCHEMA IF NOT EXISTS raw",
@@ -273,42 +277,70 @@ def test_a_multi_model_project_runs_and_reruns(
             assert secret.encode() not in path.read_bytes(), path
 
 
-def test_lineage_and_contracts_read_the_lower_case_names(
-    fakesnow_server: Endpoint, tmp_path: Path
+def test_lower_case_names_are_stored_as_snowflake_folds_them(
+    warehouse: tuple[SnowflakeAdapter, str], fakesnow_server: Endpoint, tmp_path: Path
 ) -> None:
-    root = write_project(tmp_path / "shop", fakesnow_server, "ROCKY_E2E_C", stored_case=False)
-    code, validated, stderr = rocky(root, "validate")
-    assert code == 0, stderr
-    assert [a["adapter_type"] for a in validated["adapters"]] == ["snowflake"]
-    code, compiled, stderr = rocky(root, "compile")
+    adapter, db = warehouse
+    root = write_project(tmp_path / "shop", fakesnow_server, db, stored_case=False)
+    code, report, stderr = rocky(root, "run", "--partition", "2024-03-01")
+    assert code == 0, (stderr, report.get("errors"))
+    fold = adapter.normalize_identifier
+
+    # Stored: every table and column upper case, as unquoted SQL names them.
+    assert adapter.list_tables(db, "PUBLIC") == sorted(fold(m) for m in MATERIALIZED)
+    described = adapter.describe_table(TableRef(db, "PUBLIC", "FCT_REVENUE"))
+    assert described is not None
+    assert [c.name for c in described] == ["NAME", "AMOUNT", "ORDERS"]
+    built = sorted(tuple(m["asset_key"]) for m in report["materializations"])
+    assert built == sorted((db, "PUBLIC", fold(m)) for m in MATERIALIZED)
+
+    with Ledger(root / ".rocky-state.sqlite") as ledger:
+        [create] = ledger.statements(report["run_id"], "fct_revenue") or []
+    assert create.startswith(f'CREATE OR REPLACE TABLE "{db}"."PUBLIC"."FCT_REVENUE" AS')
+
+    # A second run reads the stored tables back: watermark, merge, partitions.
+    for statement in MORE:
+        adapter.execute(statement)
+    code, again, stderr = rocky(root, "run", "--partition", "2024-03-03")
+    assert code == 0, (stderr, again.get("errors"))
+    public = f"{db}.public"
+    assert rows(adapter, f"SELECT order_id FROM {public}.order_log") == [
+        (1,), (2,), (3,), (4,), (5,),
+    ]  # fmt: skip
+    assert rows(adapter, f"SELECT customer_id, name FROM {public}.dim_customers") == [
+        (10, "ada lovelace"), (20, "bob"), (30, "cy"), (40, "dee"),
+    ]  # fmt: skip
+    watermark = next(
+        m["metadata"]["watermark"] for m in again["materializations"]
+        if m["asset_key"][-1] == "ORDER_LOG"
+    )  # fmt: skip
+    assert watermark == "2024-03-02 11:00:00"
+
+    # The statements quote the folded names: the merge key, the columns the
+    # runner lists itself, and the aliases it declares unquoted.
+    with Ledger(root / ".rocky-state.sqlite") as ledger:
+        [merge] = ledger.statements(again["run_id"], "dim_customers") or []
+        [insert] = ledger.statements(again["run_id"], "order_log") or []
+    assert merge.startswith(f'MERGE INTO "{db}"."PUBLIC"."DIM_CUSTOMERS" AS t USING')
+    assert 'ON "T"."CUSTOMER_ID" = "_ROCKY_SRC"."CUSTOMER_ID"' in merge
+    assert 'INSERT ("CUSTOMER_ID", "NAME", "EMAIL")' in merge
+    assert '"customer_id"' not in merge
+    assert insert.endswith(
+        "WHERE \"_ROCKY_SRC\".\"UPDATED_AT\" > CAST('2024-03-02 11:00:00' AS TIMESTAMP)"
+    )
+
+    # Lineage and contracts of the lower-case model, with source schemas
+    # read from the stand-in's catalog.
+    code, compiled, stderr = rocky(root, "compile", "--catalog")
     assert code == 0, stderr
     assert not [d for d in compiled["diagnostics"] if d["severity"] == "Error"]
     code, lineage, stderr = rocky(root, "lineage", "fct_revenue", "--column", "amount")
     assert code == 0, stderr
     sources = {(e["source"]["model"], e["source"]["column"]) for e in lineage["trace"]}
     assert ("stg_orders", "amount") in sources
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="the runner quotes model targets and strategy columns as written "
-    '("public"."fct_revenue", "customer_id"); on Snowflake they must fold to upper '
-    "case through Adapter.normalize_identifier. The stand-in resolves names without "
-    "regard to case, so only the stored names show it.",
-)
-def test_models_are_stored_under_the_names_snowflake_folds_to(
-    warehouse: tuple[SnowflakeAdapter, str], fakesnow_server: Endpoint, tmp_path: Path
-) -> None:
-    adapter, db = warehouse
-    root = write_project(tmp_path / "shop", fakesnow_server, db, stored_case=False)
-    code, _report, stderr = rocky(root, "run", "--partition", "2024-03-01")
+    code, validated, stderr = rocky(root, "validate")
     assert code == 0, stderr
-    fold = adapter.normalize_identifier
-    stored = adapter.list_tables(db, "PUBLIC")
-    assert sorted(stored) == sorted(fold(m) for m in MATERIALIZED)
-    described = adapter.describe_table(TableRef(db, "PUBLIC", fold("fct_revenue")))
-    assert described is not None
-    assert [c.name for c in described] == [fold("name"), fold("amount"), fold("orders")]
+    assert [a["adapter_type"] for a in validated["adapters"]] == ["snowflake"]
 
 
 def test_a_rejected_key_does_not_echo_the_secret_in_it(tmp_path: Path) -> None:
