@@ -195,13 +195,19 @@ class DuckDBAdapter(Adapter):
 
     # -- catalog -------------------------------------------------------------
     def describe_table(self, ref: TableRef) -> list[Column] | None:
-        params = [ref.catalog or self._database, ref.schema or self._schema, ref.table]
-        rows = self._rows(build.describe_columns(), params)
+        name = build.qualified_name(
+            ref.catalog or self._database, ref.schema or self._schema, ref.table
+        )
+        try:
+            rows = self._cursor().execute(build.describe_columns(), [name]).fetchall()
+        except duckdb.CatalogException:
+            return None  # no such catalog, schema or table
+        except duckdb.Error as exc:
+            raise self._error(exc) from None
         if not rows:
             return None
         return [
-            Column(str(name), duckdb_type(str(kind)), nullable == "YES")
-            for name, kind, nullable in rows
+            Column(str(col), duckdb_type(str(kind)), not notnull) for col, kind, notnull in rows
         ]
 
     def list_tables(self, catalog: str | None, schema: str) -> list[str]:
