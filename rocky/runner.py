@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 __all__ = ["Executor", "ModelOutcome", "RunOptions", "exit_code", "run_status"]
 
 CANCEL_GRACE_SECONDS = 30.0
+FLUSH_INTERVAL_SECONDS = 0.25
 
 
 @dataclass
@@ -117,6 +118,9 @@ class Executor:
         self.outcomes: dict[str, ModelOutcome] = {}
         self._cancel = threading.Event()
         self._stop_new = threading.Event()  # fail_fast: hand out no more work
+        self._pending_writes: list[StateWrite] = []
+        self._dirty = False
+        self._last_flush = 0.0
         dialect = plan.dialect
         self._begin = exp.Transaction().sql(dialect=dialect)
         self._rollback = exp.Rollback().sql(dialect=dialect)
@@ -144,8 +148,25 @@ class Executor:
         self.record.interrupted = self._cancel.is_set()
         self.record.finished_at = rfc3339(utc_now())
         self.record.status = run_status(self.record)
-        self.ledger.save_run(self.record)
+        self._flush(force=True)
         return self.record
+
+    def _flush(self, *, min_interval: float = 0.0, force: bool = False) -> None:
+        """Rewrite the run record with what finished since the last flush.
+
+        Rewriting it after every model made a large run quadratic (the whole
+        record is canonical JSON), so finished models are batched: written
+        when the main loop would otherwise wait, at most every
+        ``min_interval`` seconds, and at every layer's end. A model is only
+        ever recorded as successful after its statements committed."""
+        if not (force or self._dirty):
+            return
+        if not force and time.monotonic() - self._last_flush < min_interval:
+            return
+        self.ledger.save_run(self.record, self._pending_writes)
+        self._pending_writes = []
+        self._dirty = False
+        self._last_flush = time.monotonic()
 
     def _runnable(self, name: str) -> bool:
         plan = self.plan.models[name]
@@ -178,17 +199,24 @@ class Executor:
         try:
             while pending:
                 try:
-                    outcome = done.get(timeout=0.2)
+                    outcome = done.get_nowait()
                 except queue.Empty:
-                    if self.progress is not None:
-                        self.progress.tick()
-                    continue
+                    # Nothing to record: a good moment to make finished models durable.
+                    self._flush(min_interval=FLUSH_INTERVAL_SECONDS)
+                    try:
+                        outcome = done.get(timeout=0.2)
+                    except queue.Empty:
+                        if self.progress is not None:
+                            self.progress.tick()
+                        continue
                 pending -= 1
                 self._record(outcome)
         except KeyboardInterrupt:
             self._interrupt()
             self._drain(done, pending)
             raise
+        finally:
+            self._flush()
 
     def _drain(self, done: queue.Queue[ModelOutcome], pending: int) -> None:
         """After a cancel: wait (bounded) for models already running, and
@@ -283,7 +311,8 @@ class Executor:
                     },
                 )
             )
-        self.ledger.save_run(self.record, writes)
+        self._pending_writes.extend(writes)
+        self._dirty = True
         if self.progress is not None:
             self.progress.model_finished(name, execution.status)
 
