@@ -3,17 +3,23 @@
 It holds two maps of compact per-model results, never sqlglot trees (loading
 a tree costs as much as parsing it):
 
-- front ends, keyed by the model's content (file bytes + resolved config),
-  the compiler version, the dialect and the ``--var`` values: the SQL to run,
-  the tables named, placeholder use and parse diagnostics. This is what lets
-  a warm compile build the DAG without parsing unchanged files.
+- front ends, keyed by the model's content (file bytes + resolved config)
+  and place: the SQL to run, the tables named, placeholder use and parse
+  diagnostics; and under the same key the resolved config as plain data.
+  This is what lets a warm compile build the DAG without parsing unchanged
+  files.
 - results, keyed by the front-end key plus the compiled schema of every
-  table the model reads: typed columns, lineage and per-model diagnostics.
+  table the model reads: typed columns, lineage, per-model diagnostics, and
+  a key of the model's own schema for its dependents' keys.
 
-A save keeps only the entries the compile used, so the file does not grow
-with history. The format is ``marshal`` of plain tuples (fast, and it cannot
-execute code); a file from another compiler or Python version, or a
-damaged one, is ignored and rewritten.
+The file also records the compiler version, the dialect and the ``--var``
+values; a compile with others ignores it. A save keeps only the entries the
+compile used, so the file does not grow with history. The format is
+``marshal`` of plain tuples (fast, and it cannot execute code), each entry
+marshalled on its own so that only the entries a compile reads are decoded
+and a cold compile holds each new entry as one small bytes object; a file
+from another compiler or Python version, or a damaged one, is ignored and
+rewritten.
 """
 
 from __future__ import annotations
@@ -25,9 +31,8 @@ import sys
 from pathlib import Path
 from typing import Any, Final
 
-from rocky.compiler.model import COMPILER_VERSION, FrontEnd, ModelResult
-from rocky.ir import Column, ColumnRef, LineageEdge
-from rocky.types import RockyType, parse_type
+from rocky.compiler.packing import Unpacker
+from rocky.compiler.results import COMPILER_VERSION, FrontEnd, ModelResult
 
 __all__ = ["CACHE_RELPATH", "CompileCache"]
 
@@ -36,98 +41,77 @@ _FORMAT: Final = ("rocky-compile-cache", COMPILER_VERSION, sys.version_info[:2])
 
 
 class CompileCache:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, env: str, unpack: Unpacker) -> None:
         self.path = path
-        self._front: dict[str, Any] = {}
-        self._results: dict[str, Any] = {}
-        self._used_front: dict[str, Any] = {}
-        self._used_results: dict[str, Any] = {}
-        self._types: dict[str, RockyType] = {}
+        self.env = env
+        self.unpack = unpack
+        self._front: dict[str, bytes] = {}
+        self._configs: dict[str, bytes] = {}
+        self._results: dict[str, bytes] = {}
+        self._used_front: dict[str, bytes] = {}
+        self._used_configs: dict[str, bytes] = {}
+        self._used_results: dict[str, bytes] = {}
         self.dirty = False
 
     @classmethod
-    def load(cls, root: Path) -> CompileCache:
-        cache = cls(root / CACHE_RELPATH)
+    def load(cls, root: Path, env: str, unpack: Unpacker | None = None) -> CompileCache:
+        """The cache of the project at ``root`` for compiles in ``env``
+        (dialect and ``--var`` values); empty when there is none."""
+        cache = cls(root / CACHE_RELPATH, env, unpack or Unpacker())
         try:
             data = marshal.loads(cache.path.read_bytes())
         except (OSError, ValueError, EOFError, TypeError):
             return cache
         if not isinstance(data, dict) or data.get("format") != _FORMAT:
             return cache
-        front, results = data.get("front"), data.get("results")
-        if isinstance(front, dict) and isinstance(results, dict):
-            cache._front, cache._results = front, results
+        if data.get("env") != env:
+            return cache
+        front, configs, results = data.get("front"), data.get("configs"), data.get("results")
+        if isinstance(front, dict) and isinstance(configs, dict) and isinstance(results, dict):
+            cache._front, cache._configs, cache._results = front, configs, results
         return cache
 
     # -- front ends ---------------------------------------------------------------
-    def get_front(self, key: str) -> FrontEnd | None:
-        packed = self._front.get(key)
-        if packed is None:
+    def get_front(self, key: str) -> tuple[FrontEnd, dict[str, Any], dict[str, Any]] | None:
+        """The front end, the resolved config and the strategy as plain data."""
+        front_data, config_data = self._front.get(key), self._configs.get(key)
+        if front_data is None or config_data is None:
             return None
         try:
-            sql, refs, start, end, ok, star, diags = packed
-            front = FrontEnd(
-                sql,
-                tuple(tuple(r) for r in refs),
-                start,
-                end,
-                ok,
-                star,
-                tuple(tuple(d) for d in diags),
-            )
-        except (TypeError, ValueError):
+            front = self.unpack.front_blob(front_data)
+            config, strategy = marshal.loads(config_data)
+        except (TypeError, ValueError, EOFError):
             return None
-        self._used_front[key] = packed
-        return front
+        if not isinstance(config, dict) or not isinstance(strategy, dict):
+            return None
+        self._used_front[key] = front_data
+        self._used_configs[key] = config_data
+        return front, config, strategy
 
-    def put_front(self, key: str, front: FrontEnd) -> None:
-        packed = (
-            front.sql,
-            front.refs,
-            front.uses_start,
-            front.uses_end,
-            front.ok,
-            front.select_star,
-            front.diags,
-        )
-        self._used_front[key] = packed
+    def put_front(
+        self, key: str, blob: bytes, config: dict[str, Any], strategy: dict[str, Any]
+    ) -> None:
+        """``blob`` from :func:`rocky.compiler.packing.front_blob`."""
+        self._used_front[key] = blob
+        self._used_configs[key] = marshal.dumps((config, strategy))
         self.dirty = True
 
     # -- results ------------------------------------------------------------------
-    def _type(self, spelling: str) -> RockyType:
-        t = self._types.get(spelling)
-        if t is None:
-            t = self._types[spelling] = parse_type(spelling)
-        return t
-
-    def get_result(self, key: str) -> ModelResult | None:
-        packed = self._results.get(key)
-        if packed is None:
+    def get_result(self, key: str, model: str) -> tuple[ModelResult, str] | None:
+        """``model``'s result and its schema key."""
+        blob = self._results.get(key)
+        if blob is None:
             return None
         try:
-            cols, complete, edges, diags = packed
-            columns = tuple(Column(n, self._type(t), nl) for n, t, nl in cols)
-            lineage = tuple(
-                LineageEdge(ColumnRef(sm, sc), ColumnRef(tm, tc), tr)
-                for sm, sc, tm, tc, tr in edges
-            )
-            result = ModelResult(columns, complete, lineage, tuple(tuple(d) for d in diags))
-        except (TypeError, ValueError):
+            hit = self.unpack.result_blob(model, blob)
+        except (TypeError, ValueError, EOFError):
             return None
-        self._used_results[key] = packed
-        return result
+        self._used_results[key] = blob
+        return hit
 
-    def put_result(self, key: str, result: ModelResult) -> None:
-        packed = (
-            tuple((c.name, str(c.type), c.nullable) for c in result.columns),
-            result.complete,
-            tuple(
-                (e.source.model, e.source.column, e.target.model, e.target.column, e.transform)
-                for e in result.lineage
-            ),
-            result.diags,
-        )
-        self._used_results[key] = packed
+    def put_result(self, key: str, blob: bytes) -> None:
+        """``blob`` from :func:`rocky.compiler.packing.result_blob`."""
+        self._used_results[key] = blob
         self.dirty = True
 
     def save(self) -> None:
@@ -139,7 +123,13 @@ class CompileCache:
             and len(self._used_results) == len(self._results)
         ):
             return
-        data = {"format": _FORMAT, "front": self._used_front, "results": self._used_results}
+        data = {
+            "format": _FORMAT,
+            "env": self.env,
+            "front": self._used_front,
+            "configs": self._used_configs,
+            "results": self._used_results,
+        }
         tmp = self.path.with_name(self.path.name + f".{os.getpid()}.tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
-from rocky.compiler.exprs import RawDiag
+from rocky.compiler.results import RawDiag
 from rocky.diagnostics import CODES, Diagnostic, Severity, Span
 from rocky.ir import Column, ModelIR
 

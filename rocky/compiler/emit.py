@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from rocky.compiler.model import front_end
+from rocky.compiler.model import ModelInput, front_end
 from rocky.compiler.parse import dialect_for, get_dialect, normalize_dialect
 from rocky.compiler.vars import restore_placeholders
 from rocky.errors import RockyError
@@ -31,7 +31,7 @@ def emit_sql(
     source_dialect = dialect_for(project.adapter_type)
     target = normalize_dialect(dialect) if dialect else source_dialect
     get_dialect(target)  # an unknown dialect is one clear error
-    front, query, _ = front_end(src, source_dialect, dict(variables or {}))
+    front, query, _ = front_end(ModelInput.of(src), source_dialect, dict(variables or {}))
     errors = [d for d in front.diags if d[0] in ("E002", "E006", "E028")]
     if errors or query is None:
         code, message, line, col, _ = (

@@ -10,7 +10,6 @@ and Unknown otherwise.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from difflib import get_close_matches
 from typing import Any, Final
 
@@ -19,6 +18,7 @@ from sqlglot import exp
 from rocky.compiler import lineage as lin
 from rocky.compiler.functions import WINDOW_ONLY, FnCtx, fold_supertype, function_type
 from rocky.compiler.parse import node_offset
+from rocky.compiler.results import RawDiag
 from rocky.compiler.scope import Entry, Rel, Scope, Typed
 from rocky.compiler.sqltypes import datatype_to_rocky, decimal_arith, literal_type
 from rocky.compiler.vars import END_SENTINEL, START_SENTINEL
@@ -36,16 +36,6 @@ from rocky.types import (
 )
 
 __all__ = ["ExprInferrer", "RawDiag"]
-
-
-@dataclass(frozen=True, slots=True)
-class RawDiag:
-    """A finding before it has a file span: ``offset`` is in the parse text."""
-
-    code: str
-    message: str
-    offset: int | None = None
-    suggestion: str | None = None
 
 
 _PLACEHOLDER: Final = Typed(TIMESTAMP, False)
@@ -365,7 +355,9 @@ class ExprInferrer:
         inner = self.expr(node.this, scope, FnCtx(self.dialect, False, fc.window, fc.covers_row))
         cond = node.expression
         if isinstance(cond, exp.Expression):
-            self.expr(cond, scope, fc)
+            typed = self.expr(cond, scope, fc)
+            if typed.lineage:
+                scope.filters.append(typed.lineage)
         return inner
 
     def _scalar_subquery(self, node: exp.Subquery, scope: Scope, fc: FnCtx) -> Typed:

@@ -8,17 +8,16 @@ lineage. Base tables are resolved by a callback so this module stays pure
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from typing import Final
 
 from sqlglot import exp
 
 from rocky.compiler import lineage as lin
-from rocky.compiler.exprs import ExprInferrer, RawDiag
 from rocky.compiler.functions import fold_supertype
+from rocky.compiler.joins import JoinInferrer, conjuncts
+from rocky.compiler.results import RawDiag
 from rocky.compiler.scope import Entry, Rel, Scope, Typed, unknown_rel
-from rocky.types import RockyType
 
 __all__ = ["Inferrer", "TableResolver", "top_level_star"]
 
@@ -26,19 +25,6 @@ __all__ = ["Inferrer", "TableResolver", "top_level_star"]
 # catalog known to be complete (reported as E003).
 TableResolver = Callable[[tuple[str, ...], exp.Table], Rel | None]
 
-_FAMILIES: Final = {
-    "Int32": "number",
-    "Int64": "number",
-    "Float32": "number",
-    "Float64": "number",
-    "Decimal": "number",
-    "String": "string",
-    "Date": "time",
-    "Timestamp": "time",
-    "TimestampNtz": "time",
-    "Boolean": "boolean",
-    "Binary": "binary",
-}
 _NONNULL_TESTS: Final = (
     exp.EQ,
     exp.NEQ,
@@ -69,26 +55,7 @@ def top_level_star(query: exp.Expr) -> bool:
     return False
 
 
-def _conjuncts(node: exp.Expression) -> list[exp.Expression]:
-    out: list[exp.Expression] = []
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, exp.And):
-            stack.append(n.this)
-            stack.append(n.expression)
-        elif isinstance(n, exp.Paren):
-            stack.append(n.this)
-        else:
-            out.append(n)
-    return out
-
-
-def _family(t: RockyType) -> str | None:
-    return _FAMILIES.get(t.kind)
-
-
-class Inferrer(ExprInferrer):
+class Inferrer(JoinInferrer):
     """Infers one model. ``star_known`` / ``star_unknown`` record whether a
     ``*`` was expanded or could not be; ``join_ns`` times join-key checks."""
 
@@ -104,7 +71,15 @@ class Inferrer(ExprInferrer):
         return self._query(query, None, {})
 
     def query_rel(self, query: exp.Expr, outer: Scope | None) -> Rel:
-        return self._query(query, outer, outer.ctes if outer is not None else {})
+        """A subquery inside an expression; the columns that decide its rows
+        decide the enclosing SELECT's too."""
+        rel = self._query(query, outer, outer.ctes if outer is not None else {})
+        if outer is not None:
+            if rel.keys:
+                outer.keys.append(rel.keys)
+            if rel.filters:
+                outer.filters.append(rel.filters)
+        return rel
 
     def _query(self, q: exp.Expr, outer: Scope | None, ctes: Mapping[str, Rel]) -> Rel:
         with_ = q.args.get("with_") if isinstance(q, exp.Query) else None
@@ -139,7 +114,7 @@ class Inferrer(ExprInferrer):
         if not names:
             return rel
         cols = [(names[i] if i < len(names) else n, t) for i, (n, t) in enumerate(rel.columns)]
-        return Rel.of(cols, rel.known, rel.star_sources)
+        return Rel.of(cols, rel.known, rel.star_sources, rel.keys, rel.filters)
 
     def _set_op(self, q: exp.SetOperation, left: Rel, right: Rel) -> Rel:
         if q.args.get("by_name"):
@@ -163,7 +138,13 @@ class Inferrer(ExprInferrer):
             null_lit = all(t.null_lit for t in present)
             cols.append((name, Typed(fold_supertype(present), nullable, lineage, null_lit)))
         known = left.known and right.known
-        return Rel.of(cols, known, tuple(dict.fromkeys(left.star_sources + right.star_sources)))
+        return Rel.of(
+            cols,
+            known,
+            tuple(dict.fromkeys(left.star_sources + right.star_sources)),
+            lin.rows(lin.JOIN_KEY, (left.keys, right.keys)),
+            lin.rows(lin.FILTER, (left.filters, right.filters)),
+        )
 
     def _values(self, node: exp.Values, outer: Scope | None, ctes: Mapping[str, Rel]) -> Rel:
         scope = Scope(parent=outer, ctes=ctes)
@@ -218,100 +199,6 @@ class Inferrer(ExprInferrer):
         # table functions, UNNEST, PIVOT: columns not known
         return Entry(alias or "", unknown_rel(None))
 
-    def _join(self, join: exp.Join, scope: Scope) -> None:
-        entry = self._from_item(join.this, scope)
-        side = (join.side or "").upper()
-        kind = (join.kind or "").upper()
-        if kind in ("SEMI", "ANTI"):
-            entry.hidden = True
-        using = join.args.get("using") or []
-        using_names = [u.name for u in using if isinstance(u, exp.Expression)]
-        entry.using = frozenset(n.lower() for n in using_names)
-        if side == "LEFT":
-            entry.nullable = True
-        elif side == "RIGHT":
-            for e in scope.entries.values():
-                e.nullable = True
-        elif side == "FULL":
-            entry.nullable = True
-            for e in scope.entries.values():
-                e.nullable = True
-        before = list(scope.entries.values())
-        key = (entry.alias or f"__join{len(scope.entries)}").lower()
-        scope.entries[key] = entry
-        inner = side == "" and kind in ("", "INNER", "SEMI")
-        start = time.perf_counter_ns()
-        for name in using_names:
-            left = next((e for e in before if name.lower() in e.rel.index), None)
-            lt = left.rel.get(name) if left else None
-            rt = entry.rel.get(name)
-            if lt is not None and rt is not None:
-                self._compare_keys(
-                    f"{left.alias}.{name}" if left else name,
-                    lt.type,
-                    f"{entry.alias}.{name}",
-                    rt.type,
-                    join.this,
-                )
-        self.join_ns += time.perf_counter_ns() - start
-        on = join.args.get("on")
-        if isinstance(on, exp.Expression):
-            self.expr(on, scope, self.base_fc)
-            start = time.perf_counter_ns()
-            for cond in _conjuncts(on):
-                if isinstance(cond, exp.EQ):
-                    self._join_key(cond, scope, inner)
-            self.join_ns += time.perf_counter_ns() - start
-
-    def _join_key(self, cond: exp.EQ, scope: Scope, inner: bool) -> None:
-        a, b = cond.this, cond.expression
-        if not (isinstance(a, exp.Column) and isinstance(b, exp.Column)):
-            return
-        ka, kb = self._column_key(a, scope), self._column_key(b, scope)
-        if ka is None or kb is None or ka[0] == kb[0]:
-            return
-        if inner:
-            scope.nonnull.add(ka)
-            scope.nonnull.add(kb)
-        ta = scope.entries[ka[0]].rel.get(a.name)
-        tb = scope.entries[kb[0]].rel.get(b.name)
-        if ta is not None and tb is not None:
-            self._compare_keys(a.sql(), ta.type, b.sql(), tb.type, a)
-
-    def _compare_keys(
-        self, a_name: str, a: RockyType, b_name: str, b: RockyType, node: exp.Expression
-    ) -> None:
-        if a.is_unknown or b.is_unknown or a.kind == b.kind:
-            return
-        fa, fb = _family(a), _family(b)
-        if fa is None or fb is None:
-            return
-        if fa == fb:
-            self.report(
-                "W001",
-                f"join keys need a coercion: {a_name} is {a}, {b_name} is {b}",
-                node,
-                "CAST one side so both keys have the same type",
-            )
-        else:
-            self.report(
-                "E001",
-                f"join keys have incompatible types: {a_name} is {a}, {b_name} is {b}",
-                node,
-                f"CAST {b_name} to {a} (or {a_name} to {b})",
-            )
-
-    @staticmethod
-    def _column_key(col: exp.Column, scope: Scope) -> tuple[str, str] | None:
-        name = col.name.lower()
-        qual = col.table
-        if qual:
-            return (qual.lower(), name) if qual.lower() in scope.entries else None
-        for key, entry in scope.entries.items():
-            if name in entry.rel.index or not entry.rel.known:
-                return key, name
-        return None
-
     # -- SELECT ------------------------------------------------------------------
     def _select(self, sel: exp.Select, outer: Scope | None, ctes: Mapping[str, Rel]) -> Rel:
         scope = Scope(parent=outer, ctes=ctes)
@@ -355,7 +242,9 @@ class Inferrer(ExprInferrer):
         for key in ("where", "having", "qualify"):
             clause = sel.args.get(key)
             if isinstance(clause, exp.Expression):
-                self.expr(clause.this, scope, self.base_fc)
+                typed = self.expr(clause.this, scope, self.base_fc)
+                if typed.lineage:
+                    scope.filters.append(typed.lineage)
         if isinstance(group, exp.Group):
             for g in group.expressions:
                 self.expr(g, scope, self.base_fc)
@@ -363,10 +252,13 @@ class Inferrer(ExprInferrer):
         if isinstance(order, exp.Order):
             for o in order.expressions:
                 self.expr(o.this if isinstance(o, exp.Ordered) else o, scope, self.base_fc)
-        return Rel.of(cols, known, tuple(dict.fromkeys(sources)))
+        entries = scope.entries.values()
+        keys = lin.rows(lin.JOIN_KEY, [*(e.rel.keys for e in entries), *scope.keys])
+        filters = lin.rows(lin.FILTER, [*(e.rel.filters for e in entries), *scope.filters])
+        return Rel.of(cols, known, tuple(dict.fromkeys(sources)), keys, filters)
 
     def _nonnull_from(self, cond: exp.Expression, scope: Scope) -> None:
-        for c in _conjuncts(cond):
+        for c in conjuncts(cond):
             target: exp.Expression | None = None
             if isinstance(c, exp.Not) and isinstance(c.this, exp.Is):
                 if isinstance(c.this.expression, exp.Null):

@@ -6,6 +6,13 @@ UNION keeps the map; applying a function composes the transform. When two
 transforms stack (``SUM(CAST(x AS INT))``) the more telling one wins, by
 rank: ``direct`` < ``cast``/``try_cast`` < ``expression`` < ``window: f`` <
 ``aggregation: f`` (ties go to the outer one).
+
+Row edges say which columns decide the rows of a model rather than the value
+of one column: ``join_key`` (a column in a JOIN's ON or USING) and
+``filter`` (a column in WHERE, HAVING, QUALIFY or an aggregate's FILTER),
+from anywhere in the query (CTEs and subqueries included). They target the
+model as a whole, the pseudo-column ``*`` (:data:`ROWS`), once per source
+column: every output column depends on them alike.
 """
 
 from __future__ import annotations
@@ -15,10 +22,26 @@ from typing import Final
 
 from rocky.ir import ColumnRef, LineageEdge
 
-__all__ = ["EMPTY", "Lineage", "apply", "compose", "edges_for", "merge"]
+__all__ = [
+    "EMPTY",
+    "FILTER",
+    "JOIN_KEY",
+    "ROWS",
+    "Lineage",
+    "apply",
+    "compose",
+    "edges_for",
+    "merge",
+    "rows",
+]
 
 Lineage = Mapping[ColumnRef, str]
 EMPTY: Final[Mapping[ColumnRef, str]] = {}
+
+# The target column of row edges: the model's rows as a whole.
+ROWS: Final = "*"
+JOIN_KEY: Final = "join_key"
+FILTER: Final = "filter"
 
 _RANK: Final = {"direct": 0, "cast": 1, "try_cast": 1, "expression": 2}
 
@@ -64,12 +87,36 @@ def merge(parts: Iterable[Lineage]) -> Lineage:
     return out if out is not None else first
 
 
-def edges_for(model: str, columns: Iterable[tuple[str, Lineage]]) -> tuple[LineageEdge, ...]:
-    """Edges into ``model``'s output columns: in column order, sources sorted,
+def rows(kind: str, parts: Iterable[Lineage]) -> Lineage:
+    """The sources of ``parts`` as row edges of one ``kind``."""
+    out: dict[ColumnRef, str] = {}
+    for part in parts:
+        for ref in part:
+            out[ref] = kind
+    return out if out else EMPTY
+
+
+def _by_source(lineage: Lineage) -> list[tuple[ColumnRef, str]]:
+    return sorted(lineage.items(), key=lambda kv: (kv[0].model, kv[0].column))
+
+
+def edges_for(
+    model: str,
+    columns: Iterable[tuple[str, Lineage]],
+    keys: Lineage = EMPTY,
+    filters: Lineage = EMPTY,
+) -> tuple[LineageEdge, ...]:
+    """Edges into ``model``'s output columns, in column order with sources
+    sorted, then its row edges (join keys, then filters, sources sorted),
     so the IR is stable."""
     edges: list[LineageEdge] = []
     for name, lineage in columns:
         target = ColumnRef(model, name)
-        for ref, transform in sorted(lineage.items(), key=lambda kv: (kv[0].model, kv[0].column)):
+        for ref, transform in _by_source(lineage):
             edges.append(LineageEdge(ref, target, transform))
+    if keys or filters:
+        whole = ColumnRef(model, ROWS)
+        for kind, lineage in ((JOIN_KEY, keys), (FILTER, filters)):
+            for ref, _ in _by_source(lineage):
+                edges.append(LineageEdge(ref, whole, kind))
     return tuple(edges)

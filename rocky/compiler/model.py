@@ -11,18 +11,23 @@ this module in a result.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Final
 
 from sqlglot import exp
 
 from rocky.compiler import checks
-from rocky.compiler.exprs import RawDiag
 from rocky.compiler.infer import Inferrer, TableResolver, top_level_star
 from rocky.compiler.lineage import edges_for
 from rocky.compiler.parse import ParseFailure, get_dialect, parse_prepared, table_references
+from rocky.compiler.results import (
+    COMPILER_VERSION,
+    FrontEnd,
+    ModelInput,
+    ModelResult,
+    PackedDiag,
+    RawDiag,
+)
 from rocky.compiler.vars import Prepared, line_col, prepare, restore_placeholders
-from rocky.ir import Column, LineageEdge
+from rocky.ir import Column
 
 __all__ = [
     "COMPILER_VERSION",
@@ -33,64 +38,6 @@ __all__ = [
     "analyze",
     "front_end",
 ]
-
-# Bump whenever inference or diagnostics change: it is part of every cache key.
-COMPILER_VERSION: Final = "2"
-
-# (code, message, line, col, suggestion); line/col None = the model's first line.
-PackedDiag = tuple[str, str, int | None, int | None, str | None]
-
-
-@dataclass(frozen=True, slots=True)
-class ModelInput:
-    """What compiling one model needs from its ModelSource, as plain data
-    (a worker process receives exactly this)."""
-
-    name: str
-    text: str
-    kind: str
-    path: str
-    line_offset: int
-    strategy: Mapping[str, Any]
-    has_freshness: bool
-
-    @classmethod
-    def of(cls, src: Any, strategy: Mapping[str, Any] | None = None) -> ModelInput:
-        """From a rocky.project.ModelSource; ``strategy`` is its strategy
-        config as JSON data when the caller already has it."""
-        config = src.config
-        return cls(
-            src.name,
-            src.text,
-            src.kind,
-            str(src.path),
-            src.line_offset,
-            strategy if strategy is not None else config.strategy.model_dump(mode="json"),
-            config.freshness is not None,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class FrontEnd:
-    """What parsing a model yields, minus the tree: the SQL the model runs
-    (after ``@var``), the tables it names, placeholder use, parse findings."""
-
-    sql: str
-    refs: tuple[tuple[str, ...], ...]
-    uses_start: bool
-    uses_end: bool
-    ok: bool
-    select_star: bool
-    diags: tuple[PackedDiag, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ModelResult:
-    columns: tuple[Column, ...]
-    complete: bool
-    lineage: tuple[LineageEdge, ...]
-    diags: tuple[PackedDiag, ...]
-    join_ns: int = 0
 
 
 def _span(
@@ -213,9 +160,7 @@ def analyze(
     inferrer = Inferrer(dialect_name, raw, resolver)
     rel = inferrer.model_rel(query)
     columns = tuple(Column(n, t.type, t.nullable) for n, t in rel.columns)
-    lineage = edges_for(
-        src.name, ((n, t.lineage) for n, t in rel.columns), rel.keys, rel.filters
-    )
+    lineage = edges_for(src.name, ((n, t.lineage) for n, t in rel.columns), rel.keys, rel.filters)
     strategy = src.strategy
     stype = str(strategy.get("type", "full_refresh"))
     if stype == "time_interval":

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Final
+from typing import Any
 
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, SqlglotError
 
+from rocky.compiler.dialects import dialect_for, normalize_dialect
 from rocky.compiler.vars import Prepared, unterminated_offset
 
 __all__ = [
@@ -22,38 +23,10 @@ __all__ = [
     "TableReference",
     "dialect_for",
     "get_dialect",
+    "normalize_dialect",
     "parse_prepared",
     "table_references",
 ]
-
-# Adapter type -> sqlglot dialect, for the adapters rocky knows by name.
-_ADAPTER_DIALECTS: Final = {
-    "duckdb": "duckdb",
-    "snowflake": "snowflake",
-    "bigquery": "bigquery",
-    "databricks": "databricks",
-    "spark": "spark",
-    "postgres": "postgres",
-    "trino": "trino",
-}
-# CLI spellings of --target-dialect / --dialect.
-_ALIASES: Final = {"dbx": "databricks", "sf": "snowflake", "bq": "bigquery"}
-
-
-def dialect_for(adapter_type: str) -> str:
-    """The sqlglot dialect for an adapter type; a plugin adapter's declared
-    dialect when rocky does not know the type by name."""
-    known = _ADAPTER_DIALECTS.get(adapter_type)
-    if known is not None:
-        return known
-    from rocky.plugins import get_registry
-
-    return get_registry().adapter(adapter_type).dialect
-
-
-def normalize_dialect(name: str) -> str:
-    lowered = name.strip().lower()
-    return _ALIASES.get(lowered, lowered)
 
 
 @lru_cache(maxsize=16)

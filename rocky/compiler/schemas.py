@@ -71,6 +71,27 @@ class TableIndex:
     def __len__(self) -> int:
         return len(self._full)
 
+    def to_data(self) -> tuple[Any, ...]:
+        """Plain (marshal-able) data that :meth:`from_data` turns back into
+        an identical index, for a worker process."""
+        from rocky.compiler.packing import pack_columns
+
+        return (
+            self.name,
+            tuple((k, pack_columns(v)) for k, v in self._full.items()),
+            tuple((k, tuple(pack_columns(c) for c in v)) for k, v in self._by_schema.items()),
+            tuple((k, tuple(pack_columns(c) for c in v)) for k, v in self._by_table.items()),
+        )
+
+    @classmethod
+    def from_data(cls, data: Any, unpack: Any) -> TableIndex:
+        name, full, by_schema, by_table = data
+        index = cls(name)
+        index._full = {tuple(k): unpack.columns(v) for k, v in full}
+        index._by_schema = {tuple(k): [unpack.columns(c) for c in v] for k, v in by_schema}
+        index._by_table = {k: [unpack.columns(c) for c in v] for k, v in by_table}
+        return index
+
     def lookup(self, parts: tuple[str, ...]) -> tuple[Column, ...] | None:
         low = tuple(p.lower() for p in parts)
         if len(low) >= 3:
@@ -207,7 +228,15 @@ class CatalogProvider:
             return None
         padded: list[str | None] = [None, None, *parts[-3:]]
         ref = TableRef(padded[-3], padded[-2], str(padded[-1]))
-        cols = self.reader.describe_table(ref)
+        # An unquoted name is stored as the engine folds it (Snowflake: upper
+        # case); a quoted one as written, so that spelling is the fallback.
+        from rocky.identifiers import fold_ref, identifier_folder
+
+        fold = identifier_folder(getattr(self.reader, "normalize_identifier", None))
+        folded = fold_ref(ref, fold)
+        cols = self.reader.describe_table(folded)
+        if cols is None and folded != ref:
+            cols = self.reader.describe_table(ref)
         if cols is None:
             return None
         if db is not None:
@@ -229,6 +258,7 @@ class SchemaChain:
         self.catalog = catalog
         self.complete = complete or catalog is not None
         self._memo: dict[tuple[str, ...], tuple[Column, ...] | None] = {}
+        self._prints: dict[tuple[str, ...], str] = {}
 
     @classmethod
     def for_project(
@@ -272,7 +302,22 @@ class SchemaChain:
 
     def fingerprint(self, parts: tuple[str, ...]) -> str:
         """What a model's cache key needs to know about a source."""
+        found = self._prints.get(parts)
+        if found is not None:
+            return found
         cols = self.lookup(parts)
         if cols is None:
-            return "?" if not self.complete else "!"
-        return json.dumps([c.to_json() for c in cols], sort_keys=True, separators=(",", ":"))
+            found = "?" if not self.complete else "!"
+        else:
+            found = json.dumps([c.to_json() for c in cols], sort_keys=True, separators=(",", ":"))
+        self._prints[parts] = found
+        return found
+
+    def to_data(self) -> tuple[Any, ...]:
+        """The in-memory providers (not the catalog) as plain data."""
+        return (tuple(i.to_data() for i in self.indexes), self.complete)
+
+    @classmethod
+    def from_data(cls, data: Any, unpack: Any) -> SchemaChain:
+        indexes, complete = data
+        return cls([TableIndex.from_data(i, unpack) for i in indexes], None, bool(complete))

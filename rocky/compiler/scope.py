@@ -42,21 +42,31 @@ class Typed:
 class Rel:
     """Columns a FROM item provides. ``known`` is False when the list may be
     missing columns (a source with no schema, ``SELECT *`` over one);
-    ``star_sources`` names where such unlisted columns come from."""
+    ``star_sources`` names where such unlisted columns come from. ``keys``
+    and ``filters`` are the upstream columns that decide which rows the
+    relation has (join conditions; WHERE, HAVING, QUALIFY, FILTER): they
+    become the model's ``join_key`` / ``filter`` lineage edges."""
 
     columns: list[tuple[str, Typed]]
     index: dict[str, int]
     known: bool
     star_sources: tuple[str, ...] = ()
+    keys: Lineage = field(default_factory=lambda: EMPTY)
+    filters: Lineage = field(default_factory=lambda: EMPTY)
 
     @classmethod
     def of(
-        cls, columns: list[tuple[str, Typed]], known: bool, star_sources: tuple[str, ...] = ()
+        cls,
+        columns: list[tuple[str, Typed]],
+        known: bool,
+        star_sources: tuple[str, ...] = (),
+        keys: Lineage = EMPTY,
+        filters: Lineage = EMPTY,
     ) -> Rel:
         index: dict[str, int] = {}
         for i, (name, _) in enumerate(columns):
             index.setdefault(name.lower(), i)
-        return cls(columns, index, known, star_sources)
+        return cls(columns, index, known, star_sources, keys, filters)
 
     def get(self, name: str) -> Typed | None:
         i = self.index.get(name.lower())
@@ -109,6 +119,10 @@ class Scope:
     # all GROUP BY groups are non-empty: aggregates of non-null inputs are non-null
     grouped: bool = False
     rollup: bool = False
+    # columns that decide this SELECT's rows, gathered while inferring it
+    # (its joins and filters, and those of subqueries in its expressions)
+    keys: list[Lineage] = field(default_factory=list)
+    filters: list[Lineage] = field(default_factory=list)
 
     def add(self, entry: Entry) -> None:
         self.entries[entry.alias.lower()] = entry

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import write_project
+from compiler_helpers import write_project
 
 from rocky.compiler import CompileOptions, compile_project
 from rocky.ir import ProjectIR, canonical_json

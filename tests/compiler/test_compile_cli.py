@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import write_project
+from compiler_helpers import write_project
 from typer.testing import CliRunner
 
 from rocky.cli.app import _register_commands, app
@@ -29,8 +29,9 @@ def runner() -> CliRunner:
 
 
 def _run(runner: CliRunner, root: Path, *args: str) -> tuple[int, str]:
+    """Exit code and stdout (the report; an `error:` line goes to stderr)."""
     result = runner.invoke(app, ["-c", str(root / "rocky.toml"), *args])
-    return result.exit_code, result.output
+    return result.exit_code, result.stdout
 
 
 def test_compile_json_shape(runner: CliRunner, tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from conftest import codes, only
+from compiler_helpers import codes, only
 
 from rocky.diagnostics import Severity
 

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import write_project
+from compiler_helpers import write_project
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

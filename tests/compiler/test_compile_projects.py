@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import ROCKY_TOML, cols, write_project
+from compiler_helpers import ROCKY_TOML, cols, write_project
 
 from rocky.compiler import CompileOptions, compile_project
 from rocky.project import load_project

@@ -9,7 +9,7 @@ from typing import Any
 
 import duckdb
 import pytest
-from conftest import only, write_project
+from compiler_helpers import only, write_project
 
 from rocky.compiler import CompileOptions, compile_project, emit_sql, parse_var_pairs
 from rocky.compiler.dag import order_models

@@ -1,0 +1,142 @@
+"""Turning compiled models into the ProjectIR: dependency diagnostics,
+cycles, one ModelIR per model in execution order, cross-model checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from rocky.compiler import checks
+from rocky.compiler.dag import DagOrder
+from rocky.compiler.results import FrontEnd, ModelResult, PackedDiag
+from rocky.compiler.schedule import CompileState
+from rocky.diagnostics import Diagnostic, Span
+from rocky.ir import ModelIR, ProjectIR
+
+__all__ = ["cycle_diagnostics", "dependency_diagnostics", "project_ir"]
+
+
+def _span(src: Any, line: int | None, col: int | None) -> Span:
+    if line is None:
+        return Span(src.rel_path, src.line_offset + 1, 1)
+    return Span(src.rel_path, line, col or 1)
+
+
+def _diag(src: Any, packed: PackedDiag) -> Diagnostic:
+    code, message, line, col, suggestion = packed
+    return checks.diagnostic(code, message, src.name, _span(src, line, col), suggestion)
+
+
+def dependency_diagnostics(
+    state: CompileState, models: Mapping[str, Any]
+) -> tuple[list[Diagnostic], dict[str, list[str]]]:
+    """E007 / E004 for ``depends_on`` entries, and every compiled model's
+    upstream models (for the DAG)."""
+    diagnostics: list[Diagnostic] = []
+    deps: dict[str, list[str]] = {}
+    for name in state.names:
+        found = state.deps_of(name)
+        span = _span(models[name], None, None)
+        for dep in found.unknown:
+            diagnostics.append(
+                checks.diagnostic(
+                    "E007",
+                    f"depends_on names '{dep}', which is not a model",
+                    name,
+                    span,
+                    "fix the name or remove it from depends_on",
+                )
+            )
+        if found.self_dep:
+            diagnostics.append(
+                checks.diagnostic(
+                    "E004",
+                    f"dependency cycle: {name} -> {name}",
+                    name,
+                    span,
+                    "a model cannot depend on itself",
+                )
+            )
+        deps[name] = list(found.models)
+    return diagnostics, deps
+
+
+def cycle_diagnostics(cycles: list[list[str]], models: Mapping[str, Any]) -> list[Diagnostic]:
+    """E004 once per member of each cycle."""
+    out: list[Diagnostic] = []
+    for cycle in cycles:
+        path = " -> ".join(cycle)
+        for member in sorted(set(cycle)):
+            out.append(
+                checks.diagnostic(
+                    "E004",
+                    f"dependency cycle: {path}",
+                    member,
+                    _span(models[member], None, None),
+                    "remove one of these references or depends_on entries",
+                )
+            )
+    return out
+
+
+def _model_ir(
+    state: CompileState,
+    src: Any,
+    front: FrontEnd,
+    result: ModelResult,
+    config: dict[str, Any],
+) -> ModelIR:
+    deps = state.deps_of(src.name)
+    return ModelIR(
+        name=src.name,
+        file=src.rel_path,
+        kind=src.kind,
+        sql=front.sql,
+        target=src.config.target.ref,
+        strategy=dict(state.strategy_of(src.name)),
+        depends_on=deps.models,
+        external_refs=tuple(".".join(p) for p in deps.externals),
+        columns=result.columns,
+        lineage=result.lineage,
+        config=config,
+        content_hash=src.content_hash,
+        schema_complete=result.complete,
+        select_star=front.select_star,
+    )
+
+
+def project_ir(
+    state: CompileState,
+    chain: Any,
+    models: Mapping[str, Any],
+    dialect: str,
+    dag: DagOrder,
+    diagnostics: list[Diagnostic],
+    config_of: Callable[[str], dict[str, Any]],
+    *,
+    only: str | None,
+) -> ProjectIR:
+    """The IR of every compiled model, in execution order. ``only``: keep
+    just that model's diagnostics (``--model``)."""
+    model_irs: dict[str, ModelIR] = {}
+    sources: dict[str, Any] = {}
+    star_models: list[str] = []
+    for name in dag.order:
+        src = models[name]
+        front = state.fronts[name]
+        result = state.results[name]
+        for parts in state.deps_of(name).externals:
+            cols = chain.lookup(parts)
+            if cols is not None:
+                sources[".".join(parts)] = cols
+        if front.select_star:
+            star_models.append(name)
+        model_irs[name] = _model_ir(state, src, front, result, config_of(name))
+        diagnostics.extend(_diag(src, d) for d in front.diags)
+        diagnostics.extend(_diag(src, d) for d in result.diags)
+    spans = {n: _span(models[n], None, None) for n in model_irs}
+    diagnostics.extend(checks.target_collisions(model_irs.values(), spans))
+    diagnostics.extend(checks.select_star_blast_radius(model_irs, star_models, spans))
+    if only is not None:
+        diagnostics = [d for d in diagnostics if d.model == only]
+    return ProjectIR(dialect, model_irs, dag.layers, diagnostics, sources)
