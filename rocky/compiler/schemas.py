@@ -47,6 +47,13 @@ class CatalogReader(Protocol):
     def describe_table(self, ref: TableRef) -> list[Column] | None: ...
 
 
+def _drop(entries: list[tuple[Column, ...]], item: tuple[Column, ...]) -> None:
+    for i, entry in enumerate(entries):
+        if entry is item:
+            del entries[i]
+            return
+
+
 class TableIndex:
     """Tables known in memory, matched case-insensitively: a 3-part name
     exactly (or by schema and table when its catalog is not one we hold), a
@@ -63,6 +70,13 @@ class TableIndex:
     ) -> None:
         cols = tuple(columns)
         cat, sch, tbl = (catalog or "").lower(), (schema or "").lower(), table.lower()
+        old = self._full.get((cat, sch, tbl))
+        if old is not None:
+            # Declaring the same table again replaces it; it must not make the
+            # short names look ambiguous.
+            _drop(self._by_schema[(sch, tbl)], old)
+            if sch in _DEFAULT_SCHEMAS:
+                _drop(self._by_table[tbl], old)
         self._full[(cat, sch, tbl)] = cols
         self._by_schema.setdefault((sch, tbl), []).append(cols)
         if sch in _DEFAULT_SCHEMAS:
