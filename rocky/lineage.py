@@ -21,6 +21,7 @@ from rocky.errors import RockyError
 from rocky.ir import ColumnRef, LineageEdge, ProjectIR
 
 __all__ = [
+    "ROW_COLUMN",
     "LineageGraph",
     "column_lineage_json",
     "dot_edges",
@@ -30,6 +31,14 @@ __all__ = [
 ]
 
 _Key = tuple[str, str]
+
+# The target column of a row edge (``join_key``, ``filter``): the model as a
+# whole, a name no real column has.
+ROW_COLUMN = "*"
+
+# A model whose SQL or DSL does not parse has no columns and no edges: the
+# lineage through it would be silently empty rather than wrong-looking.
+_PARSE_CODES = frozenset({"E002", "E006"})
 
 
 def _key(ref: ColumnRef) -> _Key:
@@ -77,6 +86,36 @@ class LineageGraph:
             else f"its columns are: {', '.join(names) or 'none'}"
         )
         raise RockyError(f"column '{column}' not found in model '{model}'", hint=hint)
+
+    def require_parsed(self, model: str, *, downstream: bool) -> None:
+        """RockyError naming the first parse error in ``model`` or in a model
+        its lineage passes through (upstream, or downstream with
+        ``downstream``)."""
+        related = self._closure(model, downstream=downstream)
+        for d in self.ir.diagnostics:
+            if d.code in _PARSE_CODES and d.model in related:
+                where = f"{d.span.file}:{d.span.line}:{d.span.col}: " if d.span else ""
+                raise RockyError(
+                    f"{where}{d.code} {d.message}",
+                    hint=f"model {d.model} does not parse, so the lineage of {model} is "
+                    "unknown: fix it; `rocky compile` lists every diagnostic",
+                )
+
+    def _closure(self, model: str, *, downstream: bool) -> set[str]:
+        seen = {model}
+        queue = deque([model])
+        while queue:
+            current = self.ir.models.get(queue.popleft())
+            if current is None:
+                continue
+            nexts = list(current.depends_on)
+            if downstream:
+                nexts += self.ir.downstream(current.name)
+            for name in nexts:
+                if name not in seen:
+                    seen.add(name)
+                    queue.append(name)
+        return seen
 
     # -- queries -------------------------------------------------------------
 
@@ -153,6 +192,7 @@ def model_lineage_json(graph: LineageGraph, model: str, version: str) -> dict[st
     """``rocky lineage <model>``: columns with types, upstream and downstream
     models, every edge touching the model, and the nodes those edges name."""
     name = graph.resolve_model(model)
+    graph.require_parsed(name, downstream=True)
     ir_model = graph.ir.models[name]
     edges = graph.model_edges(name)
     columns = []
@@ -192,6 +232,7 @@ def column_lineage_json(
     """``rocky lineage <model>.<column>``: the trace back to the sources (or
     forward to every consumer with ``downstream``), plus the consumers."""
     name = graph.resolve_model(model)
+    graph.require_parsed(name, downstream=downstream)
     col = graph.resolve_column(name, column)
     trace = graph.trace_downstream(name, col) if downstream else graph.trace_upstream(name, col)
     data: dict[str, Any] = {
@@ -215,11 +256,15 @@ def _dot_id(ref: ColumnRef) -> str:
 
 def to_dot(edges: Iterable[LineageEdge]) -> str:
     """Graphviz: ``digraph lineage { rankdir=LR; "m.c" -> "m2.c"; }``, one
-    line per distinct edge."""
+    line per distinct edge. A row edge (into ``m2.*``) is dashed and labelled
+    with its kind, as it feeds no one column."""
     lines = ["digraph lineage {", "  rankdir=LR;"]
     seen: set[str] = set()
     for edge in edges:
-        line = f"  {_dot_id(edge.source)} -> {_dot_id(edge.target)};"
+        style = (
+            f' [style=dashed, label="{edge.transform}"]' if edge.target.column == ROW_COLUMN else ""
+        )
+        line = f"  {_dot_id(edge.source)} -> {_dot_id(edge.target)}{style};"
         if line not in seen:
             seen.add(line)
             lines.append(line)
@@ -233,6 +278,7 @@ def dot_edges(
     """The edges ``rocky lineage --format dot`` draws: a column's trace, or a
     model's incoming edges (its outgoing ones with ``downstream``)."""
     name = graph.resolve_model(model)
+    graph.require_parsed(name, downstream=downstream)
     if column is not None:
         col = graph.resolve_column(name, column)
         return graph.trace_downstream(name, col) if downstream else graph.trace_upstream(name, col)

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -167,57 +168,58 @@ class Issue:
 
 
 # --- sqlglot plumbing ---------------------------------------------------------
+# sqlglot may be the mypyc-compiled build, whose classes cannot be subclassed
+# from Python: the generator is used as is, and a message is pinned to a node
+# by rendering subtrees on their own.
 
-_RECORDING: dict[str, type[Any]] = {}
 
-
-def _recording_class(dialect: str) -> type[Any]:
-    """The dialect's generator, remembering which node it was rendering each
-    time it reports something it cannot express."""
-    cached = _RECORDING.get(dialect)
-    if cached is not None:
-        return cached
+def _renderer(target: str) -> Callable[[Any], tuple[str, list[str]]]:
+    """Render a node for ``target``: (sql, what sqlglot could not express)."""
     import sqlglot
-    from sqlglot import exp
+    from sqlglot.errors import ErrorLevel
 
-    base: type[Any] = sqlglot.Dialect.get_or_raise(dialect).generator_class
+    generator = sqlglot.Dialect.get_or_raise(target).generator(unsupported_level=ErrorLevel.IGNORE)
 
-    class Recording(base):  # type: ignore[misc]
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.rendering: list[Any] = []
-            self.problems: list[tuple[str, Any]] = []
+    def render(node: Any) -> tuple[str, list[str]]:
+        sql = str(generator.generate(node, copy=True))
+        return sql, list(generator.unsupported_messages)
 
-        def sql(self, expression: Any, key: str | None = None, comment: bool = True) -> str:
-            if key is None and isinstance(expression, exp.Expr):
-                self.rendering.append(expression)
-                try:
-                    return str(super().sql(expression, key, comment))
-                finally:
-                    self.rendering.pop()
-            return str(super().sql(expression, key, comment))
+    return render
 
-        def unsupported(self, message: str) -> None:
-            self.problems.append((message, self.rendering[-1] if self.rendering else None))
-            super().unsupported(message)
 
-    _RECORDING[dialect] = Recording
-    return Recording
+def _owners(
+    node: Any, messages: list[str], render: Callable[[Any], tuple[str, list[str]]]
+) -> list[tuple[str, Any]]:
+    """Each message paired with the deepest node under ``node`` whose own
+    rendering still reports it. A message that only arises in context (no
+    child reports it alone) stays with ``node``; repeats go to distinct
+    children in source order."""
+    remaining = Counter(messages)
+    owned: list[tuple[str, Any]] = []
+    for child in node.iter_expressions():
+        if not remaining:
+            break
+        try:
+            child_messages = render(child)[1]
+        except Exception:  # a fragment that cannot render alone owns nothing
+            continue
+        claimed = Counter(child_messages) & remaining
+        if claimed:
+            remaining -= claimed
+            owned.extend(_owners(child, list(claimed.elements()), render))
+    owned.extend((message, node) for message in remaining.elements())
+    return owned
 
 
 def generate_recording(node: Any, target: str) -> tuple[str, list[tuple[str, Any]]]:
     """``node`` rendered for ``target``, with every ``(message, node)`` sqlglot
     reported it could not render faithfully."""
-    import sqlglot
-    from sqlglot.errors import ErrorLevel
-
-    dialect = sqlglot.Dialect.get_or_raise(target)
-    generator = _recording_class(target)(dialect=dialect, unsupported_level=ErrorLevel.IGNORE)
+    render = _renderer(target)
     try:
-        rendered = str(generator.generate(node, copy=True))
+        rendered, messages = render(node)
     except Exception as exc:  # a tree sqlglot cannot render at all is not portable
         return "", [(f"{type(exc).__name__}: {exc}", node)]
-    return rendered, list(generator.problems)
+    return rendered, _owners(node, messages, render) if messages else []
 
 
 def _parse(sql: str, dialect: str | None) -> tuple[list[Any], list[Any]] | None:

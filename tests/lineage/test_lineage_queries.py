@@ -177,7 +177,7 @@ def test_split_target() -> None:
 
 
 def test_cycles_and_diamonds_terminate(build_ir: Callable[..., Any]) -> None:
-    spec = {
+    spec: dict[str, tuple[list[str], list[str], list[str], str]] = {
         "a": (["x Int64"], ["b.x -> x : direct"], [], "SELECT 1"),
         "b": (["x Int64"], ["a.x -> x : direct"], [], "SELECT 1"),
     }

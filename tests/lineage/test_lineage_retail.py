@@ -12,7 +12,13 @@ import pytest
 
 from rocky.compiler import CompileOptions, compile_project
 from rocky.ir import ProjectIR
-from rocky.lineage import LineageGraph, column_lineage_json, model_lineage_json
+from rocky.lineage import (
+    LineageGraph,
+    column_lineage_json,
+    dot_edges,
+    model_lineage_json,
+    to_dot,
+)
 from rocky.project import load_project
 
 # model -> column -> (type, nullable, [(source, transform), ...])
@@ -86,6 +92,28 @@ EXPECTED: dict[str, dict[str, tuple[str, bool, list[tuple[str, str]]]]] = {
     },
 }
 
+# model -> [(source, transform), ...]: the row edges, into ``<model>.*``.
+# Join keys and filters decide which rows a model has, so they target the
+# model as a whole rather than any one column.
+ROW_EDGES: dict[str, list[tuple[str, str]]] = {
+    "raw_customers": [],
+    "raw_orders": [],
+    "raw_refunds": [],
+    "stg_customers": [],  # the CTE neither joins nor filters
+    "stg_orders": [("raw_orders.status", "filter")],  # where status != "cancelled"
+    "int_events": [],
+    "int_order_facts": [
+        # JOIN stg_customers ON c.customer_id = o.customer_id
+        ("stg_customers.customer_id", "join_key"),
+        ("stg_orders.customer_id", "join_key"),
+        # LEFT JOIN (... FROM raw_refunds GROUP BY order_id) ON r.order_id = o.order_id:
+        # resolved through the derived table to the upstream model
+        ("raw_refunds.order_id", "join_key"),
+        ("stg_orders.order_id", "join_key"),
+    ],
+    "fct_customer_revenue": [],  # GROUP BY keys are not row edges
+}
+
 
 @pytest.fixture(scope="module")
 def retail(
@@ -111,9 +139,20 @@ def test_every_column_and_edge(retail: tuple[ProjectIR, Path]) -> None:
                 for e in graph.incoming(model, col.name)
             ]
             assert sorted(got) == sorted(sources), f"{model}.{col.name}"
-        # no edge into the model that the table does not list
-        listed = sum(len(s) for _, _, s in columns.values())
+        rows = [
+            (f"{e.source.model}.{e.source.column}", e.transform) for e in graph.incoming(model, "*")
+        ]
+        assert sorted(rows) == sorted(ROW_EDGES[model]), f"{model}.*"
+        # no edge into the model that the tables do not list
+        listed = sum(len(s) for _, _, s in columns.values()) + len(ROW_EDGES[model])
         assert len(compiled.lineage) == listed, model
+        # value edges first, then join keys, then filters, each sorted by source
+        row = [e for e in compiled.lineage if e.target.column == "*"]
+        assert list(compiled.lineage[len(compiled.lineage) - len(row) :]) == row, model
+        order = ("join_key", "filter")
+        assert row == sorted(
+            row, key=lambda e: (order.index(e.transform), e.source.model, e.source.column)
+        ), model
 
 
 def test_trace_to_sources_through_every_layer(retail: tuple[ProjectIR, Path]) -> None:
@@ -150,6 +189,63 @@ def test_model_and_column_json(retail: tuple[ProjectIR, Path]) -> None:
     ]
 
 
+def _ref(text: str) -> dict[str, str]:
+    model, column = text.rsplit(".", 1)
+    return {"model": model, "column": column}
+
+
+def test_row_edges_in_model_json_not_in_value_traces(retail: tuple[ProjectIR, Path]) -> None:
+    graph = LineageGraph(retail[0])
+    data = model_lineage_json(graph, "int_order_facts", "1")
+    row_edges = [e for e in data["edges"] if e["target"]["column"] == "*"]
+    assert row_edges == [
+        {"source": _ref(src), "target": _ref("int_order_facts.*"), "transform": "join_key"}
+        for src in (
+            "raw_refunds.order_id",
+            "stg_customers.customer_id",
+            "stg_orders.customer_id",
+            "stg_orders.order_id",
+        )
+    ]
+    # the whole-model target is not a column of the model
+    assert "*" not in [c["name"] for c in data["columns"]]
+    # every endpoint of a row edge is a node; the model appears once
+    nodes = [n["model"] for n in data["nodes"]]
+    assert {e["source"]["model"] for e in row_edges} <= set(nodes)
+    assert nodes.count("int_order_facts") == 1
+    # a column's upstream trace is the values it is computed from, and no more
+    for col in ("order_id", "net_amount", "order_seq"):
+        trace = column_lineage_json(graph, "int_order_facts", col, downstream=False, version="1")
+        assert trace["trace"], col
+        assert {e["transform"] for e in trace["trace"]}.isdisjoint({"join_key", "filter"}), col
+    up = column_lineage_json(graph, "stg_orders", "status", downstream=False, version="1")
+    assert up["trace"] == [
+        {
+            "source": _ref("raw_orders.status"),
+            "target": _ref("stg_orders.status"),
+            "transform": "direct",
+        },
+        {
+            "source": _ref("shop.orders.status"),
+            "target": _ref("raw_orders.status"),
+            "transform": "direct",
+        },
+    ]
+    # forward, a filter column reaches the model whose rows it decides
+    down = column_lineage_json(graph, "raw_orders", "status", downstream=True, version="1")
+    assert down["downstream_consumers"] == [_ref("stg_orders.*"), _ref("stg_orders.status")]
+
+
+def test_dot_dashes_row_edges(retail: tuple[ProjectIR, Path]) -> None:
+    graph = LineageGraph(retail[0])
+    dot = to_dot(dot_edges(graph, "stg_orders", None, downstream=False))
+    assert dot.splitlines()[-2:] == [
+        '  "raw_orders.status" -> "stg_orders.*" [style=dashed, label="filter"];',
+        "}",
+    ]
+    assert dot.count("style=dashed") == 1
+
+
 @pytest.mark.slow
 def test_cli_lineage_outputs(retail: tuple[ProjectIR, Path], cli: Callable[..., Any]) -> None:
     _, root = retail
@@ -172,6 +268,15 @@ def test_cli_lineage_outputs(retail: tuple[ProjectIR, Path], cli: Callable[..., 
         {"model": "fct_customer_revenue", "column": "country"},
         {"model": "int_order_facts", "column": "country"},
     ]
+    table = cli("lineage", "stg_orders", "--with-seed", "-o", "table", cwd=root)
+    assert table.returncode == 0, table.stderr
+    value_part, row_part = table.stdout.split("row lineage")
+    assert "amount_cents" in value_part and "raw_orders.amount (expression)" in value_part
+    assert "(filter)" not in value_part  # row edges are not any column's reads
+    [row] = [line for line in row_part.splitlines() if "raw_orders" in line]
+    assert row.split() == ["│", "raw_orders.status", "│", "filter", "│"]
+    no_rows = cli("lineage", "stg_customers", "-o", "table", cwd=root)
+    assert no_rows.returncode == 0 and "row lineage" not in no_rows.stdout
     missing = cli("lineage", "fct_revenue", cwd=root)
     assert missing.returncode == 1
     assert missing.stderr.strip() == (

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from rocky.cli.common import OutputOpt, emit, settings
+from rocky.cli.common import OutputOpt, emit, fail, settings
 from rocky.errors import RockyError
 
 ModelsOpt = Annotated[
@@ -104,6 +104,8 @@ def lineage_diff(
         with_seed=with_seed,
     )
     emit(ctx, diff.to_json(__version__), _diff_text, output)
+    if diff.head_error:
+        fail(diff.head_error, hint="their columns are left out of the diff")
 
 
 def _model_table(data: dict[str, Any]) -> None:
@@ -115,10 +117,15 @@ def _model_table(data: dict[str, Any]) -> None:
     console.print(f"upstream: {', '.join(data['upstream']) or '-'}")
     console.print(f"downstream: {', '.join(data['downstream']) or '-'}")
     incoming: dict[str, list[str]] = {}
+    rows: list[tuple[str, str]] = []
     for edge in data["edges"]:
         if edge["target"]["model"] == data["model"]:
             src = edge["source"]
-            label = f"{src['model']}.{src['column']} ({edge['transform']})"
+            source = f"{src['model']}.{src['column']}"
+            if edge["target"]["column"] == "*":  # a join key or filter: the model's rows
+                rows.append((source, edge["transform"]))
+                continue
+            label = f"{source} ({edge['transform']})"
             incoming.setdefault(edge["target"]["column"], []).append(label)
     table = Table("column", "type", "nullable", "reads")
     for col in data["columns"]:
@@ -126,6 +133,12 @@ def _model_table(data: dict[str, Any]) -> None:
         nullable = "yes" if col["nullable"] else "no"
         table.add_row(col["name"], col.get("data_type", "Unknown"), nullable, reads)
     console.print(table)
+    if rows:
+        console.print("row lineage (the join keys and filters that decide its rows):")
+        row_table = Table("reads", "as")
+        for source, transform in rows:
+            row_table.add_row(source, transform)
+        console.print(row_table)
 
 
 def _column_table(data: dict[str, Any]) -> None:
