@@ -24,7 +24,8 @@ class FormatReport:
 
 
 def rocky_files(paths: Iterable[Path]) -> list[Path]:
-    """The .rocky files named, or found below the directories named."""
+    """The .rocky files named, or found below the directories named. A file
+    named that is not a .rocky file is refused: it would be read as DSL."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -33,6 +34,11 @@ def rocky_files(paths: Iterable[Path]) -> list[Path]:
                 if not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
         elif path.is_file():
+            if path.suffix != ".rocky":
+                raise RockyError(
+                    f"{path}: not a .rocky file",
+                    hint="rocky fmt formats .rocky files: name them, or a directory holding them",
+                )
             found.append(path)
         else:
             raise RockyError(f"{path}: no such file or directory")
@@ -58,8 +64,15 @@ def format_paths(paths: Iterable[Path], *, check: bool = False) -> FormatReport:
     for path in rocky_files(paths):
         try:
             source = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            report.errors.append(f"{path}: cannot read: {exc}")
+        except UnicodeDecodeError as exc:
+            byte = exc.object[exc.start]
+            report.errors.append(
+                f"{path}: not valid UTF-8 (byte 0x{byte:02x} at offset {exc.start}); "
+                "save the file as UTF-8"
+            )
+            continue
+        except OSError as exc:
+            report.errors.append(f"{path}: cannot read: {exc.strerror or exc}")
             continue
         try:
             formatted = format_source(source, str(path))

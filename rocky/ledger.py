@@ -22,14 +22,17 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
-
+from rocky import __version__
 from rocky.errors import RockyError
 from rocky.ir import canonical_json
+from rocky.ledger_file import connect, what_to_do
 from rocky.migrations import MIGRATIONS, STATE_TABLES
 from rocky.records import GENESIS_HASH, RunRecord, record_hash, rfc3339, utc_now
+
+if TYPE_CHECKING:  # sqlite-utils (and the click it imports) loads on first open
+    import sqlite_utils
 
 __all__ = [
     "ChainProblem",
@@ -97,38 +100,56 @@ class Ledger:
     ) -> None:
         self.path = Path(path)
         self.readonly = readonly
+        if self.path.is_dir():
+            raise LedgerError(
+                "is a directory, not a ledger file",
+                file=self.path,
+                hint="pass --state-path with the path of a file; a missing one is created",
+            )
+        import sqlite_utils
+
         try:
-            if readonly:
-                uri = f"{self.path.resolve().as_uri()}?mode=ro"
-                conn = sqlite3.connect(uri, uri=True, timeout=busy_timeout)
-            else:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                conn = sqlite3.connect(str(self.path), timeout=busy_timeout)
+            conn = connect(self.path, readonly=readonly, busy_timeout=busy_timeout)
             self.db = sqlite_utils.Database(conn)
-            if readonly:
-                pending = MIGRATIONS.pending(self.db)
-                if pending:
-                    raise LedgerError(
-                        f"the ledger lacks migration {pending[0]}",
-                        file=self.path,
-                        hint="run any writing command (rocky run) once to upgrade it",
-                    )
-            else:
-                self.db.enable_wal()
-                MIGRATIONS.apply(self.db)
-                self._ensure_meta()
+            try:
+                self._prepare()
+            except BaseException:
+                conn.close()
+                raise
         except sqlite3.DatabaseError as exc:
             raise LedgerError(
                 f"cannot open the ledger: {exc}",
                 file=self.path,
-                hint="is it a rocky state file? pass --state-path to use another",
+                hint=what_to_do(exc, readonly=readonly),
             ) from None
+
+    def _prepare(self) -> None:
+        unknown = MIGRATIONS.unknown(self.db)
+        if unknown:
+            raise LedgerError(
+                f"the ledger was written by a newer rocky: migration {unknown[0]} is unknown "
+                f"to rocky {__version__}",
+                file=self.path,
+                hint="upgrade rocky to read or write it; it was left as it was",
+            )
+        if self.readonly:
+            pending = MIGRATIONS.pending(self.db)
+            if pending:
+                raise LedgerError(
+                    f"the ledger lacks migration {pending[0]}",
+                    file=self.path,
+                    hint="run any writing command (rocky run) once to upgrade it",
+                )
+        else:
+            self.db.enable_wal()
+            MIGRATIONS.apply(self.db)
+            self._ensure_meta()
 
     @classmethod
     def open_existing(cls, path: Path | str) -> Ledger:
         """Open an existing ledger read-only (inspection commands: they work
         on a copy an auditor cannot write, and never change the file)."""
-        if not Path(path).is_file():
+        if not Path(path).exists():
             raise LedgerError(
                 "no ledger here yet",
                 file=path,
@@ -151,7 +172,14 @@ class Ledger:
         """``BEGIN IMMEDIATE`` ... ``COMMIT``: the write lock is taken up front,
         so a concurrent writer waits (busy timeout) instead of failing late."""
         conn = self.db.conn
-        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise LedgerError(
+                f"cannot write the ledger: {exc}",
+                file=self.path,
+                hint=what_to_do(exc, readonly=self.readonly),
+            ) from None
         try:
             yield self.db
         except BaseException:
@@ -237,24 +265,43 @@ class Ledger:
 
     def runs(self, limit: int | None = None) -> list[RunRecord]:
         """Newest first."""
-        sql = "SELECT record FROM run_history ORDER BY seq DESC"
+        sql = "SELECT seq, record FROM run_history ORDER BY seq DESC"
         params: list[Any] = []
         if limit is not None:
             sql += " LIMIT ?"
             params.append(limit)
-        return [RunRecord.from_json(json.loads(r[0])) for r in self.db.execute(sql, params)]
+        return [self._parse(seq, text) for seq, text in self.db.execute(sql, params)]
+
+    def _parse(self, seq: int, text: str) -> RunRecord:
+        """A stored record as a RunRecord; LedgerError naming the row when
+        it was edited or damaged into something that is not one."""
+        try:
+            data = json.loads(text)
+            if not isinstance(data, dict):
+                raise TypeError("not a JSON object")
+            return RunRecord.from_json(data)
+        except (ValueError, KeyError, TypeError) as exc:
+            problem = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
+            raise LedgerError(
+                f"run record {seq} is damaged ({problem})",
+                file=self.path,
+                hint="the ledger was edited or damaged: read its rows with sqlite3, "
+                "or start a new ledger with --state-path",
+            ) from None
 
     def get_run(self, run_id: str) -> RunRecord:
         """A run by id; ``latest`` is the newest."""
         if run_id == "latest":
             row = self.db.execute(
-                "SELECT record FROM run_history ORDER BY seq DESC LIMIT 1"
+                "SELECT seq, record FROM run_history ORDER BY seq DESC LIMIT 1"
             ).fetchone()
             if row is None:
-                raise LedgerError("the ledger has no runs yet", file=self.path)
+                raise LedgerError(
+                    "the ledger has no runs yet", file=self.path, hint="run `rocky run` first"
+                )
         else:
             row = self.db.execute(
-                "SELECT record FROM run_history WHERE run_id = ?", [run_id]
+                "SELECT seq, record FROM run_history WHERE run_id = ?", [run_id]
             ).fetchone()
             if row is None:
                 raise LedgerError(
@@ -262,7 +309,7 @@ class Ledger:
                     file=self.path,
                     hint="`rocky history` lists the recorded runs",
                 )
-        return RunRecord.from_json(json.loads(row[0]))
+        return self._parse(int(row[0]), str(row[1]))
 
     def record_hash_of(self, run_id: str) -> str | None:
         row = self.db.execute(

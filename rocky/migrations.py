@@ -12,12 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:  # imported by whoever opens a database, not by every command
+    import sqlite_utils
 
 __all__ = ["MIGRATIONS", "STATE_TABLES", "Migrations"]
 
-Migration = Callable[[sqlite_utils.Database], None]
+Migration = Callable[["sqlite_utils.Database"], None]
 
 # Key-value tables that hold one canonical JSON record per key, named as in
 # the original tool. Columns: the key parts, then ``record`` and ``updated_at``.
@@ -69,6 +71,13 @@ class Migrations:
     def pending(self, db: sqlite_utils.Database) -> list[str]:
         done = set(self.applied(db))
         return [name for name, _ in self.steps if name not in done]
+
+    def unknown(self, db: sqlite_utils.Database) -> list[str]:
+        """Migrations recorded in ``db`` that this set does not have: the
+        file was written by a newer version, whose schema this one must not
+        write (nor trust to read)."""
+        known = {name for name, _ in self.steps}
+        return [name for name in self.applied(db) if name not in known]
 
     def apply(self, db: sqlite_utils.Database) -> list[str]:
         """Apply every pending migration; return the names applied. Each runs

@@ -21,8 +21,13 @@ __all__ = ["display_status", "history_json", "live_run_id", "model_json", "repla
 
 
 def live_run_id(ledger_path: Path) -> str | None:
-    """The run id holding the run lock right now, if any."""
-    holder = RunLock.held_by(ledger_path)
+    """The run id holding the run lock right now, if any (None too when the
+    lock file cannot be opened: an auditor may read a ledger they cannot
+    write)."""
+    try:
+        holder = RunLock.held_by(ledger_path)
+    except OSError:
+        return None
     if holder is None:
         return None
     run_id = holder.get("run_id")

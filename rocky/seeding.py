@@ -13,7 +13,7 @@ import contextlib
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
@@ -65,9 +65,32 @@ def _batches(rows: list[list[str]], size: int) -> Iterable[list[list[str]]]:
         yield rows[start : start + size]
 
 
+def _sidecar_name(seed: SeedFile) -> str:
+    return str(PurePosixPath(seed.rel_path).with_suffix(".toml"))
+
+
+def _data_types(seed: SeedFile, columns: list[tuple[str, str]], dialect: str) -> list[exp.DataType]:
+    """Every column's type as a sqlglot DataType; a declared type that is
+    not one is a RockyError naming the sidecar, before any table is touched."""
+    from sqlglot.errors import SqlglotError
+
+    out: list[exp.DataType] = []
+    for name, sql_type in columns:
+        try:
+            out.append(exp.DataType.build(sql_type, dialect=dialect))
+        except (SqlglotError, ValueError):
+            raise RockyError(
+                f"[column_types] {name} = '{sql_type}' is not a SQL type",
+                file=_sidecar_name(seed),
+                hint="declare a type the warehouse knows, e.g. BIGINT or DECIMAL(10,2)",
+            ) from None
+    return out
+
+
 def load_seed(adapter: Adapter, seed: SeedFile, dialect: str) -> SeedResult:
     """Load one seed; returns what was loaded. Raises a RockyError naming
-    the seed file when the warehouse refuses a row."""
+    the seed file when the warehouse refuses a row, or the sidecar when a
+    hook or a declared type is wrong."""
     started = time.monotonic()
     columns = seed.sql_types()
     header, rows = seed.header_and_rows()
@@ -79,6 +102,7 @@ def load_seed(adapter: Adapter, seed: SeedFile, dialect: str) -> SeedResult:
                 file=seed.rel_path,
                 line=number,
             )
+    types = _data_types(seed, columns, dialect)
     target = seed.target
     staging = TableRef(target.catalog, target.schema, f"{target.table}__rocky_seed")
 
@@ -86,18 +110,23 @@ def load_seed(adapter: Adapter, seed: SeedFile, dialect: str) -> SeedResult:
         sql = expression if isinstance(expression, str) else expression.sql(dialect=dialect)
         adapter.execute(sql)
 
+    def hooks(kind: str, statements: list[str], state: str) -> None:
+        for hook in statements:
+            try:
+                run(hook)
+            except AdapterError as exc:
+                raise RockyError(
+                    f"a {kind} failed ({state}): {exc.message}", file=_sidecar_name(seed)
+                ) from None
+
     if target.schema:
         adapter.create_schema(target.catalog, target.schema)
-    for hook in seed.pre_hook:
-        run(hook)
+    hooks("pre_hook", seed.pre_hook, "nothing was loaded")
     schema = exp.Schema(
         this=table_expr(staging),
         expressions=[
-            exp.ColumnDef(
-                this=exp.to_identifier(name, quoted=True),
-                kind=exp.DataType.build(sql_type, dialect=dialect),
-            )
-            for name, sql_type in columns
+            exp.ColumnDef(this=exp.to_identifier(name, quoted=True), kind=kind)
+            for (name, _), kind in zip(columns, types, strict=True)
         ],
     )
     run(exp.Create(this=schema, kind="TABLE", replace=True))
@@ -122,8 +151,7 @@ def load_seed(adapter: Adapter, seed: SeedFile, dialect: str) -> SeedResult:
     except BaseException:
         _drop(adapter, staging, dialect)
         raise
-    for hook in seed.post_hook:
-        run(hook)
+    hooks("post_hook", seed.post_hook, f"the seed is loaded into {target.key}")
     return SeedResult(
         seed.name, target, len(rows), columns, int((time.monotonic() - started) * 1000)
     )

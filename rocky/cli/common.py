@@ -7,13 +7,13 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
 from rocky.errors import RockyError
 
-__all__ = ["OutputOpt", "Settings", "emit", "settings"]
+__all__ = ["OutputOpt", "Settings", "emit", "fail", "first_line", "settings"]
 
 
 @dataclass
@@ -65,3 +65,24 @@ def emit(
         sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
     else:
         table(data)
+
+
+def first_line(text: str) -> str:
+    """The first non-blank line of ``text`` (warehouse errors span several)."""
+    for line in text.strip().splitlines():
+        if line.strip():
+            return line.strip()
+    return text.strip()
+
+
+def fail(message: str, code: int = 1, *, more: int = 0, hint: str | None = None) -> NoReturn:
+    """End a command whose report is already printed: one ``error:`` line on
+    stderr (``more`` counts the problems not named), then exit ``code``."""
+    text = first_line(message)
+    notes = [f"and {more} more"] if more > 0 else []
+    if hint:
+        notes.append(hint)
+    if notes:
+        text += f" ({'; '.join(notes)})"
+    print(f"error: {text}", file=sys.stderr)
+    raise typer.Exit(code)

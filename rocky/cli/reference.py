@@ -14,8 +14,12 @@ Generated from the command definitions by `python -m rocky.cli.reference`;
 a test fails when this file and the code disagree.
 
 Every command prints a table on a terminal and JSON otherwise (`-o json` or
-`-o table` forces one). User errors print one line on stderr and exit 1;
-`--debug` shows the traceback instead.
+`-o table` forces one). Whatever goes wrong ends as one `error: ...` line on
+stderr that names the file (and line) and says what to do: exit 1 for bad
+input or a failed run, 2 for a usage error or a run that partly failed, 130
+when interrupted. A report the command prints (compile diagnostics, validate
+messages, a run's errors) still goes to stdout in full. `--debug` shows the
+traceback instead.
 """
 
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from rocky.cli.common import OutputOpt, emit, settings
+from rocky.cli.common import OutputOpt, emit, fail, settings
 
 
 def register(app: typer.Typer) -> None:
@@ -109,7 +109,28 @@ def compile_cmd(
     }
     emit(ctx, data, _table, output)
     if ir.has_errors:
-        raise typer.Exit(1)
+        errors = [d for d in ir.diagnostics if d.is_error]
+        fail(_diagnostic_line(errors[0], project, ir) if errors else "compile failed",
+             more=len(errors) - 1, hint="the report lists every diagnostic")
+
+
+_CONTRACT_CODES = frozenset({"E010", "E011", "E012", "E013", "W010"})
+
+
+def _diagnostic_line(d: Any, project: Any, ir: Any) -> str:
+    """``file:line:col: CODE message``; a diagnostic without a span names
+    the file it is about: the model's contract for a contract check, else
+    the model's own file."""
+    if d.span:
+        return f"{d.span.file}:{d.span.line}:{d.span.col}: {d.code} {d.message}"
+    where = ""
+    contract = project.contracts.get(d.model) if d.model else None
+    if contract is not None and d.code in _CONTRACT_CODES:
+        where = f"{contract.rel_path}: "
+    elif d.model in ir.models:
+        where = f"{ir.models[d.model].file}: "
+    model = f"model {d.model}: " if d.model else ""
+    return f"{where}{model}{d.code} {d.message}"
 
 
 def _connect_catalog(project: Any) -> Any:

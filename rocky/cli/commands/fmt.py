@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from rocky.cli.common import OutputOpt, emit, settings
+from rocky.cli.common import OutputOpt, emit, fail, settings
 
 
 def register(app: typer.Typer) -> None:
@@ -26,9 +26,13 @@ def fmt(
     output: OutputOpt = None,
 ) -> None:
     """Rewrite .rocky files in their canonical form (idempotent)."""
+    from rocky.errors import RockyError
     from rocky.formatting import format_paths
 
-    targets = paths or [settings(ctx).project_dir() / "models"]
+    models = settings(ctx).project_dir() / "models"
+    if not paths and models.exists() and not models.is_dir():
+        raise RockyError(f"{models}: not a directory", hint="name the .rocky files to format")
+    targets = paths or [models]
     report = format_paths(targets, check=check)
     data = {
         "version": _version(),
@@ -39,7 +43,9 @@ def fmt(
         "errors": report.errors,
     }
     emit(ctx, data, _table, output)
-    if report.errors or (check and report.changed):
+    if report.errors:
+        fail(report.errors[0], more=len(report.errors) - 1)
+    if check and report.changed:
         raise typer.Exit(1)
 
 
@@ -54,5 +60,5 @@ def _table(data: dict[str, Any]) -> None:
     for path in data["changed"]:
         print(f"{verb} {path}")
     for error in data["errors"]:
-        print(f"error: {error}")
+        print(f"left as it was: {error}")
     print(f"{len(data['changed'])} {verb}, {data['unchanged']} unchanged")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from rocky.cli.common import OutputOpt, emit, output_format, settings
+from rocky.cli.common import OutputOpt, emit, fail, output_format, settings
 
 
 def register(app: typer.Typer) -> None:
@@ -63,7 +62,7 @@ def run(
     from rocky.errors import RockyError
     from rocky.partitions import PartitionSelection
     from rocky.progress import RunProgress
-    from rocky.session import CompileFailed, RunRequest, run_project
+    from rocky.session import RunRequest, run_project
 
     chosen = [partition is not None, from_key is not None or to_key is not None, latest, missing]
     if sum(chosen) > 1:
@@ -84,20 +83,33 @@ def run(
         lock_timeout=lock_timeout,
         progress=RunProgress() if RunProgress.wanted(fmt) else None,
     )
-    try:
-        result = run_project(request)
-    except CompileFailed as failed:
-        for d in failed.diagnostics:
-            where = f"{d.span.file}:{d.span.line}:{d.span.col}: " if d.span else ""
-            print(f"{where}{d.code} {d.message}", file=sys.stderr)
-        raise
+    # A compile error is one line naming the first diagnostic; `rocky
+    # compile` lists them all.
+    result = run_project(request)
     emit(ctx, result.report, _table, output)
     if result.exit_code:
-        raise typer.Exit(result.exit_code)
+        fail(_failure_line(result.report), result.exit_code,
+             more=len(result.report["errors"]) - 1,
+             hint=f"`rocky replay {result.report['run_id']}` shows what ran")
+
+
+def _failure_line(report: dict[str, Any]) -> str:
+    """``run <id> <status>: <first failed table>: <its error>``."""
+    from rocky.records import snake_case
+
+    status = "interrupted" if report["interrupted"] else snake_case(report["status"])
+    text = f"run {report['run_id']} {status}"
+    errors = report["errors"]
+    if errors:
+        first = errors[0]
+        table = ".".join(first.get("asset_key") or [])
+        text += f": {table}: {first['error']}" if table else f": {first['error']}"
+    return text
 
 
 def _table(data: dict[str, Any]) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console()
@@ -112,7 +124,8 @@ def _table(data: dict[str, Any]) -> None:
         table.add_row(name, match["metadata"]["strategy"] if match else "", label, rows, ms)
     console.print(table)
     for error in data["errors"]:
-        console.print(f"[red]failed[/red] {'.'.join(error['asset_key'])}: {error['error']}")
+        target = escape(".".join(error["asset_key"]))
+        console.print(f"[red]failed[/red] {target}: {escape(str(error['error']))}")
     status = data["status"] + (" (interrupted)" if data["interrupted"] else "")
     console.print(
         f"{data['run_id']}: {status} in {data['duration_ms']} ms; "
