@@ -3,6 +3,7 @@ blast radius of a change, both read from the compiled IR."""
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -64,6 +65,9 @@ def lineage(
 
     if fmt not in (None, "dot"):
         raise RockyError(f"unknown --format '{fmt}'", hint="use --format dot, or -o json|table")
+    # A short-lived command: collecting the compile's garbage costs more than
+    # the process has left to live (as in `rocky compile`).
+    gc.disable()
     ir = compile_ir(
         settings(ctx).config,
         models_dir=models,
