@@ -47,7 +47,7 @@ from rocky.config_sections import (
     TransformationPipeline,
 )
 from rocky.envsubst import substitute
-from rocky.errors import ConfigError
+from rocky.errors import ConfigError, PluginError
 from rocky.model_config import (
     Budget,
     ColumnDoc,
@@ -66,7 +66,7 @@ from rocky.schema_check import Located, StrictModel, validate
 from rocky.tomlio import decode, describe_value, parse, unknown_key_error
 
 if TYPE_CHECKING:
-    from rocky.adapters import AdapterConfig
+    from rocky.adapters import AdapterConfig, AdapterSpec
     from rocky.project import Project
 
 __all__ = [
@@ -93,6 +93,7 @@ __all__ = [
     "Target",
     "TransformationPipeline",
     "adapter_config",
+    "adapter_spec",
     "load_config",
     "parse_config",
 ]
@@ -248,11 +249,30 @@ def _pipelines(value: Any, where: Located) -> dict[str, PipelineConfig]:
     return out
 
 
+def adapter_spec(kind: str, name: str, *, file: str, text: str) -> AdapterSpec:
+    """The installed plugin for ``[adapter.<name>] type = kind``. A missing
+    plugin is the registry's PluginError (its install hint kept) located at
+    the ``type`` line of ``file``, the rocky.toml whose ``text`` is given."""
+    from rocky.plugins import get_registry
+
+    try:
+        return get_registry().adapter(kind)
+    except PluginError as err:
+        line = Located(file, text).line_of((*_adapter_prefix(name, text), "type"))
+        raise PluginError(err.message, file=file, line=line, hint=err.hint) from None
+
+
+def _adapter_prefix(name: str, text: str) -> tuple[str, ...]:
+    """Where ``[adapter.<name>]`` sits in rocky.toml: a bare ``[adapter]``
+    table is the adapter ``default``."""
+    bare = name == "default" and re.search(r"(?m)^\s*\[\s*adapter\s*\]", text) is not None
+    return ("adapter",) if bare else ("adapter", name)
+
+
 def adapter_config(project: Project, name: str = "default") -> AdapterConfig:
     """The ``[adapter.<name>]`` table validated against its plugin's
-    ``config_model``. A missing plugin raises the registry's PluginError
-    (naming the package to install) unchanged."""
-    from rocky.plugins import get_registry
+    ``config_model``. A missing plugin is a PluginError naming rocky.toml,
+    the line of ``type`` and the package to install."""
     from rocky.project import default_adapter_name
 
     adapters = project.config.adapters
@@ -267,10 +287,10 @@ def adapter_config(project: Project, name: str = "default") -> AdapterConfig:
         raise unknown_key_error(
             name, file=project.config_path.name, line=None, known=known, table="adapter"
         )
-    spec = get_registry().adapter(raw["type"])
     text = project.config_bytes.decode("utf-8", errors="replace")
-    where = Located(project.config_path.name, text)
-    bare = name == "default" and re.search(r"(?m)^\s*\[\s*adapter\s*\]", text) is not None
-    prefix = ("adapter",) if bare else ("adapter", name)
+    shown = project.config_path.name
+    spec = adapter_spec(raw["type"], name, file=shown, text=text)
+    where = Located(shown, text)
+    prefix = _adapter_prefix(name, text)
     # Plugins decide their own coercion; values are never echoed (secrets).
     return validate(spec.config_model, raw, where, prefix=prefix, strict=False, show_values=False)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rocky.config import RockyConfig, TransformationPipeline, load_config
+from rocky.compiler.dialects import builtin_dialect
+from rocky.config import RockyConfig, TransformationPipeline, adapter_spec, load_config
 from rocky.contract_files import ContractFile, load_contracts
 from rocky.errors import ConfigError
 from rocky.model_files import ModelSource, load_models, rel
@@ -124,16 +125,21 @@ def load_project(
     ``${VAR}`` substitution."""
     config, raw, path = load_config(config_path, env=env)
     root = path.parent
+    adapter_type = _adapter_type(config, raw, path)
     include = None
     if models_dir is not None:
         # An explicit directory replaces the pipeline's glob: all of it loads.
         mdir = Path(models_dir).absolute()
-        if not mdir.is_dir():
+        if not mdir.exists():
             raise ConfigError(f"models directory {models_dir} does not exist")
+        _require_directory(mdir, str(models_dir))
     else:
         selection = models_selection(config, root)
         mdir, include = selection.base, selection.include
         _confine(mdir, root, selection.glob)
+        # Absent means no models yet; a file in its place would silently
+        # mean zero models (and an empty "successful" run).
+        _require_directory(mdir, rel(mdir, root))
     # Tens of thousands of small objects: collecting them mid-load only
     # costs time (about a third of the load), so the collector waits.
     collecting = gc.isenabled()
@@ -157,8 +163,6 @@ def load_project(
         shown_dir,
     )
     seed_sql = root / "data" / "seed.sql"
-    name = default_adapter_name(config)
-    adapter_type = config.adapters[name]["type"] if name in config.adapters else "duckdb"
     return Project(
         root=root,
         config_path=path,
@@ -171,6 +175,31 @@ def load_project(
         contracts=contracts,
         adapter_type=adapter_type,
     )
+
+
+def _adapter_type(config: RockyConfig, raw: bytes, path: Path) -> str:
+    """The default adapter's type, checked once for every command: one rocky
+    does not know by name needs its plugin (for the SQL dialect), and a
+    missing one is named at its line in rocky.toml with the package to
+    install. Known types compile without their plugin; running needs it
+    (:func:`rocky.config.adapter_config` says so the same way)."""
+    name = default_adapter_name(config)
+    if name not in config.adapters:
+        return "duckdb"
+    kind: str = config.adapters[name]["type"]
+    if builtin_dialect(kind) is None:
+        text = raw.decode("utf-8", errors="replace")
+        adapter_spec(kind, name, file=path.name, text=text)
+    return kind
+
+
+def _require_directory(path: Path, shown: str) -> None:
+    if path.exists() and not path.is_dir():
+        raise ConfigError(
+            "the models path is not a directory",
+            file=shown,
+            hint="move the file away and keep the models in a directory of that name",
+        )
 
 
 def _confine(mdir: Path, root: Path, glob: str) -> None:

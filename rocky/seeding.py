@@ -87,10 +87,19 @@ def _data_types(seed: SeedFile, columns: list[tuple[str, str]], dialect: str) ->
     return out
 
 
-def load_seed(adapter: Adapter, seed: SeedFile, dialect: str) -> SeedResult:
-    """Load one seed; returns what was loaded. Raises a RockyError naming
-    the seed file when the warehouse refuses a row, or the sidecar when a
-    hook or a declared type is wrong."""
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A seed read and checked, ready to load: every file error is raised
+    while building this, before the warehouse is touched."""
+
+    seed: SeedFile
+    columns: list[tuple[str, str]]
+    types: list[exp.DataType]
+    rows: list[list[str]]
+    read_s: float
+
+
+def _prepare(seed: SeedFile, dialect: str) -> _Prepared:
     started = time.monotonic()
     columns = seed.sql_types()
     header, rows = seed.header_and_rows()
@@ -103,6 +112,19 @@ def load_seed(adapter: Adapter, seed: SeedFile, dialect: str) -> SeedResult:
                 line=number,
             )
     types = _data_types(seed, columns, dialect)
+    return _Prepared(seed, columns, types, rows, time.monotonic() - started)
+
+
+def load_seed(adapter: Adapter, seed: SeedFile, dialect: str) -> SeedResult:
+    """Load one seed; returns what was loaded. Raises a RockyError naming
+    the seed file when it is malformed or the warehouse refuses a row, or
+    the sidecar when a hook or a declared type is wrong."""
+    return _load(adapter, _prepare(seed, dialect), dialect)
+
+
+def _load(adapter: Adapter, prepared: _Prepared, dialect: str) -> SeedResult:
+    started = time.monotonic() - prepared.read_s
+    seed, columns, types, rows = prepared.seed, prepared.columns, prepared.types, prepared.rows
     target = seed.target
     staging = TableRef(target.catalog, target.schema, f"{target.table}__rocky_seed")
 
@@ -184,14 +206,19 @@ def _drop(adapter: Adapter, ref: TableRef, dialect: str) -> None:
 def load_seeds(
     adapter: Adapter, seeds: list[SeedFile], dialect: str, *, select: Iterable[str] | None = None
 ) -> list[SeedResult]:
-    """Load ``seeds`` (or only those named in ``select``) in name order."""
+    """Load ``seeds`` (or only those named in ``select``) in name order.
+    Every chosen seed is read and checked before the first is loaded."""
+    prepared = [_prepare(seed, dialect) for seed in _choose(seeds, select)]
+    return [_load(adapter, one, dialect) for one in prepared]
+
+
+def _choose(seeds: list[SeedFile], select: Iterable[str] | None) -> list[SeedFile]:
     wanted = set(select) if select is not None else None
     if wanted is not None:
         unknown = sorted(wanted - {s.name for s in seeds})
         if unknown:
             raise RockyError(f"no seed named '{unknown[0]}'", hint="seeds are seeds/<name>.csv")
-    chosen = [s for s in sorted(seeds, key=lambda s: s.name) if wanted is None or s.name in wanted]
-    return [load_seed(adapter, seed, dialect) for seed in chosen]
+    return [s for s in sorted(seeds, key=lambda s: s.name) if wanted is None or s.name in wanted]
 
 
 def seed_project(
@@ -202,7 +229,8 @@ def seed_project(
     lock_timeout: float = 30.0,
 ) -> list[SeedResult]:
     """``rocky seed``: load a project's seeds under the run lock, so a seed
-    never rewrites a table while a run reads it."""
+    never rewrites a table while a run reads it. A malformed seed file
+    fails before the warehouse is opened."""
     from rocky.project import load_project
     from rocky.runlock import RunLock, lock_holder
     from rocky.session import ledger_path, open_adapter
@@ -211,10 +239,12 @@ def seed_project(
     if not project.seeds:
         raise RockyError("the project has no seeds", hint="add seeds/<name>.csv")
     adapter = open_adapter(project)
+    dialect = adapter.dialect
+    prepared = [_prepare(seed, dialect) for seed in _choose(project.seeds, select)]
     with RunLock(ledger_path(project.root, state_path), timeout=lock_timeout) as lock:
         lock.acquire(lock_holder("seed"))
         adapter.connect()
         try:
-            return load_seeds(adapter, project.seeds, adapter.dialect, select=select)
+            return [_load(adapter, one, dialect) for one in prepared]
         finally:
             adapter.close()

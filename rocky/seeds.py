@@ -68,6 +68,10 @@ class SeedFile:
     column_types: dict[str, str] = field(default_factory=dict)
     pre_hook: list[str] = field(default_factory=list)
     post_hook: list[str] = field(default_factory=list)
+    # The ``<stem>.toml`` sidecar as shown in errors, and the line of each
+    # ``[column_types]`` key in it.
+    sidecar_path: str | None = None
+    column_type_lines: dict[str, int | None] = field(default_factory=dict)
 
     def header_and_rows(self, limit: int | None = None) -> tuple[list[str], list[list[str]]]:
         """The trimmed header and up to ``limit`` rows (all when None)."""
@@ -75,17 +79,27 @@ class SeedFile:
             text = decode(self.path.read_bytes(), file=self.rel_path)
         except OSError as exc:
             raise ConfigError(f"{self.rel_path}: cannot read ({exc.strerror or exc})") from None
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter)
+        # strict: an unclosed quote is an error, not a cell that swallows
+        # every later row.
+        reader = csv.reader(
+            io.StringIO(text, newline=""), delimiter=self.delimiter, strict=True
+        )
+        start = 1  # the line the row being read starts on
         try:
             header = [h.strip() for h in next(reader, [])]
             rows: list[list[str]] = []
-            for row in reader:
-                if limit is not None and len(rows) >= limit:
+            while limit is None or len(rows) < limit:
+                start = reader.line_num + 1
+                row = next(reader, None)
+                if row is None:
                     break
                 rows.append(row)
         except csv.Error as exc:
             raise config_error(
-                f"malformed CSV: {exc}", file=self.rel_path, line=reader.line_num
+                f"malformed CSV: {exc}",
+                file=self.rel_path,
+                line=start,
+                hint="close every quoted cell, and double a quote inside one (\"\")",
             ) from None
         if not header or not any(header):
             raise config_error("has no header row", file=self.rel_path, line=1)
@@ -108,7 +122,11 @@ class SeedFile:
         for declared in self.column_types:
             if declared not in header:
                 raise unknown_key_error(
-                    declared, file=self.rel_path, line=None, known=header, table="column_types"
+                    declared,
+                    file=self.sidecar_path or self.rel_path,
+                    line=self.column_type_lines.get(declared),
+                    known=header,
+                    table="column_types",
                 )
         return infer_sql_types(header, rows, self.column_types)
 
@@ -169,7 +187,7 @@ def discover_seeds(root: Path, env: Mapping[str, str] | None = None) -> list[See
         if suffix not in (".csv", ".tsv") or not path.is_file():
             continue
         shown = f"seeds/{path.name}"
-        sidecar = _sidecar(path.with_suffix(".toml"), env)
+        sidecar, where = _sidecar(path.with_suffix(".toml"), env)
         name = sidecar.name or path.stem
         target = sidecar.target or _SeedTarget()
         seed = SeedFile(
@@ -181,6 +199,11 @@ def discover_seeds(root: Path, env: Mapping[str, str] | None = None) -> list[See
             column_types=dict(sidecar.column_types),
             pre_hook=list(sidecar.pre_hook),
             post_hook=list(sidecar.post_hook),
+            sidecar_path=str(where.file) if where is not None else None,
+            column_type_lines={
+                key: where.line_of(("column_types", key)) if where is not None else None
+                for key in sidecar.column_types
+            },
         )
         other = found.get(name)
         if other is not None:
@@ -191,13 +214,15 @@ def discover_seeds(root: Path, env: Mapping[str, str] | None = None) -> list[See
     return list(found.values())
 
 
-def _sidecar(path: Path, env: Mapping[str, str] | None) -> _SeedSidecar:
+def _sidecar(path: Path, env: Mapping[str, str] | None) -> tuple[_SeedSidecar, Located | None]:
+    """The seed's sidecar and where it was read (None without one)."""
     if not path.is_file():
-        return _SeedSidecar()
+        return _SeedSidecar(), None
     shown = f"seeds/{path.name}"
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{shown}: cannot read ({exc.strerror or exc})") from None
     text = substitute(decode(raw, file=shown), env=env, file=shown)
-    return validate(_SeedSidecar, parse(text, file=shown), Located(shown, text))
+    where = Located(shown, text)
+    return validate(_SeedSidecar, parse(text, file=shown), where), where

@@ -40,6 +40,7 @@ __all__ = [
     "RunRequest",
     "RunResult",
     "config_hash",
+    "diagnostic_file",
     "env_hash",
     "ledger_path",
     "open_adapter",
@@ -53,15 +54,37 @@ STATE_FILE = ".rocky-state.sqlite"
 class CompileFailed(RockyError):
     """The project has compile errors; nothing was run."""
 
-    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+    def __init__(
+        self, diagnostics: list[Diagnostic], project: Project | None = None, ir: Any = None
+    ) -> None:
         self.diagnostics = diagnostics
         first = diagnostics[0]
-        where = f"{first.span.file}:{first.span.line}: " if first.span else ""
+        where = diagnostic_file(first, project, ir)
+        where = f"{where}: " if where else ""
         more = f" (and {len(diagnostics) - 1} more)" if len(diagnostics) > 1 else ""
         super().__init__(
             f"compile failed, nothing was run: {where}{first.code} {first.message}{more}",
             hint="`rocky compile` shows every diagnostic",
         )
+
+
+# Contract checks: about the model's contract file, and without a span.
+_CONTRACT_CODES = frozenset({"E010", "E011", "E012", "E013", "W010"})
+
+
+def diagnostic_file(d: Diagnostic, project: Project | None, ir: Any = None) -> str | None:
+    """Where a diagnostic points: ``file:line`` of its span; without one,
+    the model's contract for a contract check, else the model's own file."""
+    if d.span:
+        return f"{d.span.file}:{d.span.line}"
+    if project is None or d.model is None:
+        return None
+    contract = project.contracts.get(d.model)
+    if contract is not None and d.code in _CONTRACT_CODES:
+        return contract.rel_path
+    if ir is not None and d.model in ir.models:
+        return str(ir.models[d.model].file)
+    return None
 
 
 @dataclass
@@ -144,7 +167,7 @@ def _compile(project: Project, request: RunRequest) -> Any:
     result = compile_project(project, CompileOptions(vars=request.vars, model=request.model))
     errors = [d for d in result.ir.diagnostics if d.is_error]
     if errors:
-        raise CompileFailed(errors)
+        raise CompileFailed(errors, project, result.ir)
     return result.ir
 
 
@@ -167,7 +190,7 @@ def run_project(request: RunRequest) -> RunResult:
     record = RunRecord(run_id=new_run_id(started), started_at=rfc3339(started))
     with RunLock(path, timeout=request.lock_timeout) as lock:
         lock.acquire(lock_holder(record.run_id))
-        with Ledger(path) as ledger:
+        with Ledger(path, busy_timeout=request.lock_timeout) as ledger:
             adapter.connect()
             try:
                 select = [request.model] if request.model else None

@@ -19,6 +19,7 @@ from typing import Any
 
 from rocky.config import ReplicationPipeline, SnapshotPipeline, TransformationPipeline, load_config
 from rocky.errors import ConfigError, PluginError, RockyError
+from rocky.model_files import rel
 from rocky.project import models_base, models_dir_of
 
 __all__ = ["ValidateReport", "dag_problems", "validate_project"]
@@ -190,11 +191,20 @@ def _pipeline_graph(config: Any, report: ValidateReport) -> None:
 def _models(path: Path, config: Any, report: ValidateReport, env: Mapping[str, str] | None) -> None:
     from rocky.project import load_project
 
-    mdir = models_dir_of(config, path.parent)
+    root = path.parent
+    mdir = models_dir_of(config, root)
     report.models["found"] = mdir.is_dir()
+    if mdir.exists() and not mdir.is_dir():
+        # A file there would otherwise read as a project without models.
+        shown = rel(mdir, root)
+        report.add("V048", "error", f"models path '{shown}' is not a directory", file=shown)
     try:
         project = load_project(path, env=env)
     except RockyError as err:
+        if isinstance(err, PluginError) and any(
+            m["code"] == "V017" and err.message in m["message"] for m in report.messages
+        ):
+            return  # the default adapter's missing plugin, already reported (V017)
         report.add(
             "V030", "error", f"project does not load: {err}", file=getattr(err, "file", None)
         )

@@ -10,7 +10,9 @@ Four independent checks, each a verdict an auditor can redo by hand
 4. each table's live row count and columns equal what the run recorded,
    unless a later successful run wrote that table since (``superseded``).
 
-Any mismatch makes the verdict ``mismatch`` and the command exit 1.
+Any mismatch makes the verdict ``mismatch`` and the command exit 1; so
+does a project or warehouse that cannot be opened (the live checks could
+not run, so nothing is claimed verified).
 """
 
 from __future__ import annotations
@@ -66,18 +68,38 @@ class ModelVerdict:
 
 @dataclass
 class VerifyReport:
+    """``unchecked`` says why checks that had to run could not (the project
+    or its warehouse did not open): such a run is never ``verified``."""
+
     chain: ChainReport
     models: list[ModelVerdict]
     notes: list[str] = field(default_factory=list)
+    unchecked: list[str] = field(default_factory=list)
+
+    @property
+    def mismatch_count(self) -> int:
+        return sum(1 for m in self.models if m.verdict == MISMATCH)
 
     @property
     def verified(self) -> bool:
-        return self.chain.ok and all(m.verdict != MISMATCH for m in self.models)
+        return self.chain.ok and not self.mismatch_count and not self.unchecked
+
+    @property
+    def reason(self) -> str | None:
+        """Why the run is not verified, in one sentence (None when it is)."""
+        if self.unchecked:
+            return self.unchecked[0]
+        if not self.chain.ok:
+            return "the ledger's hash chain is broken"
+        if self.mismatch_count:
+            return f"{self.mismatch_count} model(s) do not match what the run recorded"
+        return None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "verified": self.verified,
-            "mismatch_count": sum(1 for m in self.models if m.verdict == MISMATCH),
+            "reason": self.reason,
+            "mismatch_count": self.mismatch_count,
             "chain": self.chain.to_json(),
             "verdicts": [m.to_json() for m in self.models],
             "notes": self.notes,
@@ -259,7 +281,8 @@ def _hashes_at(config_path: Path, record: RunRecord,
 def verify_project_run(ledger: Ledger, record: RunRecord, config_path: Path) -> VerifyReport:
     """:func:`verify_run` against the project at ``config_path`` and its
     warehouse. When the project or the warehouse cannot be opened, the live
-    checks read ``unavailable`` and a note says why."""
+    checks read ``unavailable``, and the report is not ``verified``: its
+    ``reason`` (and a note) says what could not be opened and why."""
     from rocky.project import load_project
     from rocky.session import open_adapter
 
@@ -267,14 +290,19 @@ def verify_project_run(ledger: Ledger, record: RunRecord, config_path: Path) -> 
     if config.is_dir():
         config = config / "rocky.toml"
     root = config.resolve().parent
-    notes: list[str] = []
+    unchecked: list[str] = []
     adapter = None
     try:
-        adapter = open_adapter(load_project(config))
-        adapter.connect()
+        project = load_project(config)
     except RockyError as exc:
-        notes.append(f"the warehouse could not be opened, live tables not checked: {exc}")
-        adapter = None
+        unchecked.append(f"the project could not be loaded, live tables not checked: {exc}")
+    else:
+        try:
+            adapter = open_adapter(project)
+            adapter.connect()
+        except RockyError as exc:
+            unchecked.append(f"the warehouse could not be opened, live tables not checked: {exc}")
+            adapter = None
     try:
         report = verify_run(
             ledger, record, adapter=adapter, project_root=root, config_name=config.name
@@ -282,5 +310,6 @@ def verify_project_run(ledger: Ledger, record: RunRecord, config_path: Path) -> 
     finally:
         if adapter is not None:
             adapter.close()
-    report.notes[:0] = notes
+    report.notes[:0] = unchecked
+    report.unchecked.extend(unchecked)
     return report

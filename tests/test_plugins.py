@@ -174,8 +174,8 @@ def test_a_plugin_that_fails_to_import_is_one_line(tmp_path: Path) -> None:
     run = rocky("run", cwd=tmp_path, PYTHONPATH=path)
     assert run.returncode == 1 and "Traceback" not in run.stderr
     assert run.stderr.splitlines()[-1] == (
-        "error: adapter type 'broken' is unavailable: plugin 'broken' failed to load: "
-        "ImportError: needs libacme.so"
+        "error: rocky.toml:2: adapter type 'broken' is unavailable: "
+        "plugin 'broken' failed to load: ImportError: needs libacme.so"
     )
 
 

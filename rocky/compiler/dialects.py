@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["dialect_for", "normalize_dialect"]
+__all__ = ["builtin_dialect", "dialect_for", "normalize_dialect"]
 
 # Adapter type -> sqlglot dialect, for the adapters rocky knows by name.
 _ADAPTER_DIALECTS: Final = {
@@ -20,10 +20,18 @@ _ADAPTER_DIALECTS: Final = {
 _ALIASES: Final = {"dbx": "databricks", "sf": "snowflake", "bq": "bigquery"}
 
 
+def builtin_dialect(adapter_type: str) -> str | None:
+    """The sqlglot dialect of an adapter type rocky knows by name (it
+    compiles without the adapter's plugin installed); None otherwise."""
+    return _ADAPTER_DIALECTS.get(adapter_type)
+
+
 def dialect_for(adapter_type: str) -> str:
     """The sqlglot dialect for an adapter type; a plugin adapter's declared
-    dialect when rocky does not know the type by name."""
-    known = _ADAPTER_DIALECTS.get(adapter_type)
+    dialect when rocky does not know the type by name. A loaded project's
+    type is known to resolve: :func:`rocky.project.load_project` checks it
+    and names rocky.toml when no plugin provides it."""
+    known = builtin_dialect(adapter_type)
     if known is not None:
         return known
     from rocky.plugins import get_registry

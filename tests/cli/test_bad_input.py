@@ -244,10 +244,13 @@ def test_a_broken_config_still_lets_the_ledger_be_read(matrix: Matrix) -> None:
     assert history.returncode == 0, history
     assert [r["status"] for r in json.loads(history.stdout)["runs"]] == ["success"]
     replay = matrix.sandbox.rocky("-o", "json", "replay", "latest", "--verify", cwd=root)
-    assert replay.returncode == 0, replay
     report = json.loads(replay.stdout)
     assert report["chain"]["ok"]
-    # The live tables could not be compared: it says why, and claims no match.
+    # The live tables could not be compared: it says why, and claims nothing
+    # was verified.
+    assert replay.returncode == 1, replay
+    assert report["verified"] is False
+    assert "rocky.toml" in report["reason"] and "invalid TOML" in report["reason"]
     assert any("rocky.toml" in note and "invalid TOML" in note for note in report["notes"])
     assert all("rows" not in v["checks"] for v in report["verdicts"])
 

@@ -228,12 +228,26 @@ def test_adapter_config_type_errors_never_echo_values(tmp_path: Path, test_adapt
     assert "`[adapter] port`" in str(info.value) and info.value.line == 3
 
 
-def test_missing_adapter_plugin_error_propagates_unchanged(tmp_path: Path) -> None:
+def test_missing_adapter_plugin_is_named_at_its_type_line(tmp_path: Path) -> None:
+    """A type rocky does not know by name needs its plugin for the SQL
+    dialect, so loading says it is missing, at the line of ``type``."""
     (tmp_path / "rocky.toml").write_text('[adapter]\ntype = "nosuchwarehouse"\n')
-    project = load_project(tmp_path)  # loading does not need the plugin
+    with pytest.raises(PluginError) as info:
+        load_project(tmp_path)
+    assert (info.value.file, info.value.line) == ("rocky.toml", 2)
+    assert "pip install rocky-nosuchwarehouse" in str(info.value)
+
+
+def test_a_known_type_loads_without_its_plugin(tmp_path: Path) -> None:
+    """A type rocky knows by name compiles without its plugin; using the
+    adapter names rocky.toml, the line and the package to install."""
+    (tmp_path / "rocky.toml").write_text('[adapter.wh]\npath = "x"\ntype = "trino"\n')
+    project = load_project(tmp_path)
+    assert project.adapter_type == "trino"
     with pytest.raises(PluginError) as info:
         adapter_config(project)
-    assert "pip install rocky-nosuchwarehouse" in str(info.value)
+    assert (info.value.file, info.value.line) == ("rocky.toml", 3)
+    assert "pip install" in str(info.value) and "trino" in str(info.value)
 
 
 def test_non_utf8_rocky_toml_is_located(tmp_path: Path) -> None:
