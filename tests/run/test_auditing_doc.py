@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import cli
+from run_helpers import cli
 
 from rocky.playground import create_playground
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from conftest import CATALOG, make_ir, make_model, rows
+from run_helpers import CATALOG, make_ir, make_model, rows
 from rocky_duckdb import DuckDBAdapter, DuckDBConfig
 from sqlglot import exp
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlglot
-from conftest import make_ir, make_model
+from run_helpers import make_ir, make_model
 
 from rocky.adapters import Capability
 from rocky.errors import RockyError

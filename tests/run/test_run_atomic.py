@@ -8,7 +8,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from conftest import Runner, make_ir, make_model, rows
+from run_helpers import Runner, make_ir, make_model, rows
 
 from rocky.adapters import Adapter, Capability
 from rocky.ledger import Ledger

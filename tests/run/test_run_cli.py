@@ -9,7 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import duckdb
-from conftest import cli, run_json, write_project
+from run_helpers import cli, run_json, write_project
 
 RAW = "SELECT * FROM (VALUES (1, 'a', 10.0), (2, 'b', 20.0), (3, 'a', 5.0)) AS v(id, grp, amount)"
 

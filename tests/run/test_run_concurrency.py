@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import cli, write_project
+from run_helpers import cli, write_project
 
 from rocky.ledger import Ledger
 from rocky.runlock import RunLock

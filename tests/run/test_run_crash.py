@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import cli, run_json, write_project
+from run_helpers import cli, run_json, write_project
 
 from rocky.ledger import Ledger
 

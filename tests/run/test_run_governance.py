@@ -10,7 +10,7 @@ from typing import Any
 
 import duckdb
 import pytest
-from conftest import run_json, write_project
+from run_helpers import run_json, write_project
 from govduck import GovDuckPlugin
 from rocky_duckdb.config import CAPABILITIES
 

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import write_project
+from run_helpers import write_project
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
-from conftest import cli, write_project
+from run_helpers import cli, write_project
 
 CSV = """id,name,active,score,joined_at,price
 1,ada,true,1.5,2026-01-01 10:00:00,3.10

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from conftest import Runner, make_ir, make_model, rows
+from run_helpers import Runner, make_ir, make_model, rows
 
 from rocky.adapters import Adapter
 from rocky.ledger import Ledger

@@ -10,7 +10,7 @@ from typing import Any
 
 import duckdb
 import pytest
-from conftest import cli, run_json, write_project
+from run_helpers import cli, run_json, write_project
 
 pytestmark = pytest.mark.slow
 
