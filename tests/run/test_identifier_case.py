@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from run_helpers import CATALOG, make_ir, make_model, rows
 from rocky_duckdb import DuckDBAdapter, DuckDBConfig
+from run_helpers import CATALOG, make_ir, make_model, rows
 from sqlglot import exp
 
 from rocky.adapters import Adapter, Capability, IdentifierCase

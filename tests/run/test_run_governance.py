@@ -10,9 +10,9 @@ from typing import Any
 
 import duckdb
 import pytest
-from run_helpers import run_json, write_project
 from govduck import GovDuckPlugin
 from rocky_duckdb.config import CAPABILITIES
+from run_helpers import run_json, write_project
 
 from rocky.adapters import Adapter, Capability
 from rocky.governance_apply import statement_kind
