@@ -44,7 +44,11 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    session.install("-e", ".", "-e", "plugins/rocky-duckdb", *TEST_DEPS)
+    # The kernel tests prove that secrets stay out of errors for a real
+    # Snowflake configuration, so both plugins are installed.
+    session.install(
+        "-e", ".", "-e", "plugins/rocky-duckdb", "-e", "plugins/rocky-snowflake", *TEST_DEPS
+    )
     tmp = session.create_tmp()
     session.run(
         "pytest",

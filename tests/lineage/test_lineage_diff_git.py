@@ -241,8 +241,14 @@ def test_base_ref_without_the_project(
 
 
 def test_unknown_ref_and_no_repository(
-    repo: Path, tmp_path: Path, project_copy: Callable[[str, Path], Path]
+    repo: Path,
+    tmp_path: Path,
+    project_copy: Callable[[str, Path], Path],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # The temporary directory may itself sit inside a checkout (CI runs the
+    # suite from one): git must not look above it.
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
     with pytest.raises(RockyError, match="base ref 'develop' is not a commit"):
         lineage_diff(repo, "develop")
     with pytest.raises(RockyError, match="invalid base ref '--all'"):
