@@ -7,11 +7,12 @@ model, suggestion|null}``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
 
-__all__ = ["CODES", "Diagnostic", "Severity", "Span"]
+__all__ = ["CODES", "CONTRACT_CODES", "Diagnostic", "Severity", "Span", "diagnostic_file"]
 
 
 class Severity(StrEnum):
@@ -103,3 +104,27 @@ CODES: Final[dict[str, tuple[Severity, str]]] = {
     "I001": (Severity.INFO, "SELECT * over a known upstream was expanded"),
     "I002": (Severity.INFO, "some column types are unknown"),
 }
+
+
+# Contract checks are about the model's contract file and carry no span.
+CONTRACT_CODES: Final = frozenset({"E010", "E011", "E012", "E013", "W010"})
+
+
+def diagnostic_file(
+    d: Diagnostic,
+    contract_files: Mapping[str, str],
+    model_files: Mapping[str, str],
+    *,
+    with_col: bool = False,
+) -> str | None:
+    """Where a diagnostic points, for a one-line error: ``file:line`` (and
+    ``:col``) of its span; without one, the model's contract file for a
+    contract check, else the model's own file."""
+    if d.span:
+        where = f"{d.span.file}:{d.span.line}"
+        return f"{where}:{d.span.col}" if with_col else where
+    if d.model is None:
+        return None
+    if d.code in CONTRACT_CODES and d.model in contract_files:
+        return contract_files[d.model]
+    return model_files.get(d.model)

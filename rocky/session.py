@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import blake3
 
 from rocky import __version__
+from rocky.diagnostics import diagnostic_file as locate
 from rocky.errors import RockyError
 from rocky.identity import detect_identity
 from rocky.ir import canonical_json
@@ -68,23 +69,15 @@ class CompileFailed(RockyError):
         )
 
 
-# Contract checks: about the model's contract file, and without a span.
-_CONTRACT_CODES = frozenset({"E010", "E011", "E012", "E013", "W010"})
-
-
 def diagnostic_file(d: Diagnostic, project: Project | None, ir: Any = None) -> str | None:
-    """Where a diagnostic points: ``file:line`` of its span; without one,
-    the model's contract for a contract check, else the model's own file."""
-    if d.span:
-        return f"{d.span.file}:{d.span.line}"
-    if project is None or d.model is None:
-        return None
-    contract = project.contracts.get(d.model)
-    if contract is not None and d.code in _CONTRACT_CODES:
-        return contract.rel_path
-    if ir is not None and d.model in ir.models:
-        return str(ir.models[d.model].file)
-    return None
+    """Where a diagnostic points (see :func:`rocky.diagnostics.diagnostic_file`)."""
+    return locate(d, *_files(project, ir))
+
+
+def _files(project: Project | None, ir: Any) -> tuple[dict[str, str], dict[str, str]]:
+    contracts = {m: c.rel_path for m, c in project.contracts.items()} if project else {}
+    models = {name: str(m.file) for name, m in ir.models.items()} if ir is not None else {}
+    return contracts, models
 
 
 @dataclass

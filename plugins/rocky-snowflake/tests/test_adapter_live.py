@@ -21,6 +21,7 @@ from snowflake.connector.errors import ProgrammingError
 from rocky.errors import AdapterError
 from rocky.ir import Column, TableRef
 from rocky.plugins import get_registry
+from rocky.testing.sql import KitSql
 from rocky.types import BOOLEAN, DATE, FLOAT64, STRING, TIMESTAMP_NTZ, decimal
 
 
@@ -40,7 +41,7 @@ def schema(snow: SnowflakeAdapter) -> Iterator[str]:
     try:
         yield name
     finally:
-        snow.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+        snow.execute(KitSql(snow).drop_schema(None, name))
 
 
 def adapter_for(endpoint: Endpoint, tmp_path: Path, **keys: Any) -> SnowflakeAdapter:

@@ -114,23 +114,16 @@ def compile_cmd(
              more=len(errors) - 1, hint="the report lists every diagnostic")
 
 
-_CONTRACT_CODES = frozenset({"E010", "E011", "E012", "E013", "W010"})
-
-
 def _diagnostic_line(d: Any, project: Any, ir: Any) -> str:
     """``file:line:col: CODE message``; a diagnostic without a span names
-    the file it is about: the model's contract for a contract check, else
-    the model's own file."""
-    if d.span:
-        return f"{d.span.file}:{d.span.line}:{d.span.col}: {d.code} {d.message}"
-    where = ""
-    contract = project.contracts.get(d.model) if d.model else None
-    if contract is not None and d.code in _CONTRACT_CODES:
-        where = f"{contract.rel_path}: "
-    elif d.model in ir.models:
-        where = f"{ir.models[d.model].file}: "
-    model = f"model {d.model}: " if d.model else ""
-    return f"{where}{model}{d.code} {d.message}"
+    the file it is about (see :func:`rocky.diagnostics.diagnostic_file`)."""
+    from rocky.diagnostics import diagnostic_file
+
+    contracts = {m: c.rel_path for m, c in project.contracts.items()}
+    models = {name: str(m.file) for name, m in ir.models.items()}
+    where = diagnostic_file(d, contracts, models, with_col=True)
+    model = f"model {d.model}: " if d.model and not d.span else ""
+    return f"{where}: {model}{d.code} {d.message}" if where else f"{model}{d.code} {d.message}"
 
 
 def _connect_catalog(project: Any) -> Any:
