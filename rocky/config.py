@@ -104,33 +104,46 @@ _PLURALS = {"adapters": "adapter", "pipelines": "pipeline", "roles": "role", "ho
 _BARE_PIPELINE_KEYS = ("source", "type", "models", "tables", "unique_key", "source_dir")
 
 
+if TYPE_CHECKING:
+    _Pipelines = dict[str, PipelineConfig]
+else:
+    # Each pipeline table is validated on its own by ``parse_config``, with
+    # the class its ``type`` names; validating them through this field would
+    # make the model build every pipeline class, used or not, at import.
+    _Pipelines = dict[str, Any]
+
+
+def _dict() -> dict[str, Any]:
+    return {}  # a factory pydantic inspects cheaply (see rocky.config_sections)
+
+
 class RockyConfig(StrictModel):
     """The whole rocky.toml. ``adapters`` holds each adapter table raw (after
     environment substitution); a bare ``[adapter]`` is named ``default``."""
 
-    adapters: dict[str, dict[str, Any]] = Field(default_factory=dict, alias="adapter")
-    pipelines: dict[str, PipelineConfig] = Field(default_factory=dict, alias="pipeline")
+    adapters: dict[str, dict[str, Any]] = Field(default_factory=_dict, alias="adapter")
+    pipelines: _Pipelines = Field(default_factory=_dict, alias="pipeline")
     state: StateConfig = Field(default_factory=StateConfig)
-    hooks: dict[str, Any] = Field(default_factory=dict, alias="hook")
+    hooks: dict[str, Any] = Field(default_factory=_dict, alias="hook")
     cost: CostConfig = Field(default_factory=CostConfig)
     budget: ProjectBudget = Field(default_factory=ProjectBudget)
     schema_evolution: SchemaEvolutionConfig = Field(default_factory=SchemaEvolutionConfig)
     retry: RunRetryConfig | None = None
     portability: PortabilityConfig = Field(default_factory=PortabilityConfig)
     cache: CacheConfig = Field(default_factory=CacheConfig)
-    mask: dict[str, Any] = Field(default_factory=dict)
+    mask: dict[str, Any] = Field(default_factory=_dict)
     classifications: ClassificationsConfig = Field(default_factory=ClassificationsConfig)
-    role: dict[str, RoleConfig] = Field(default_factory=dict)
+    role: dict[str, RoleConfig] = Field(default_factory=_dict)
     ai: AiConfig = Field(default_factory=AiConfig)
     branch: BranchConfig = Field(default_factory=BranchConfig)
     freshness: ProjectFreshness = Field(default_factory=ProjectFreshness)
     schedule: ScheduleDefaults = Field(default_factory=ScheduleDefaults)
-    imports: dict[str, ImportEntry] = Field(default_factory=dict)
+    imports: dict[str, ImportEntry] = Field(default_factory=_dict)
     run: RunConfig = Field(default_factory=RunConfig)
     reuse: ReuseConfig = Field(default_factory=ReuseConfig)
     gc: GcConfig = Field(default_factory=GcConfig)
     policy: dict[str, Any] | None = None
-    fulfill: dict[str, Any] = Field(default_factory=dict)
+    fulfill: dict[str, Any] = Field(default_factory=_dict)
     resilience: ResilienceConfig = Field(default_factory=ResilienceConfig)
 
     def mask_for_env(self, env: str | None = None) -> dict[str, str]:

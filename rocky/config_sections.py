@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from rocky.model_glob import DEFAULT_MODELS_GLOB, check_glob
 from rocky.schema_check import StrictModel
@@ -51,6 +51,22 @@ __all__ = [
 MaskStrategy = Literal["hash", "redact", "partial", "none"]
 MASK_STRATEGIES: tuple[str, ...] = ("hash", "redact", "partial", "none")
 
+# Every command that reads rocky.toml builds these models when it starts, so
+# what that costs is watched (docs/benchmarks.md):
+# - the tables most projects never write (pipelines other than
+#   transformation) are built on first use (``_ON_FIRST_USE``), not at import;
+# - default factories are plain functions: pydantic reads a factory's
+#   signature, and a builtin's (``list``) costs it a tokenizer run.
+_ON_FIRST_USE = ConfigDict(defer_build=True)
+
+
+def _list() -> list[Any]:
+    return []
+
+
+def _dict() -> dict[str, Any]:
+    return {}
+
 
 # -- pipelines -------------------------------------------------------------------
 
@@ -90,7 +106,7 @@ class WorkspaceBinding(StrictModel):
 
 class Isolation(StrictModel):
     enabled: bool = False
-    workspace_ids: list[WorkspaceBinding] = Field(default_factory=list)
+    workspace_ids: list[WorkspaceBinding] = Field(default_factory=_list)
 
 
 class GovernanceConfig(StrictModel):
@@ -99,10 +115,10 @@ class GovernanceConfig(StrictModel):
     auto_create_catalogs: bool = False
     auto_create_schemas: bool = False
     tag_prefix: str | None = None
-    tags: dict[str, str] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(default_factory=_dict)
     isolation: Isolation | None = None
-    grants: list[Grant] = Field(default_factory=list)
-    schema_grants: list[Grant] = Field(default_factory=list)
+    grants: list[Grant] = Field(default_factory=_list)
+    schema_grants: list[Grant] = Field(default_factory=_list)
 
 
 class PipelineSchedule(StrictModel):
@@ -110,19 +126,19 @@ class PipelineSchedule(StrictModel):
 
     cron: str | None = None
     timezone: str | None = None
-    after: list[str] = Field(default_factory=list)
+    after: list[str] = Field(default_factory=_list)
     freshness: bool = False
     catchup: str = "latest"
-    retry: dict[str, int] = Field(default_factory=dict)
+    retry: dict[str, int] = Field(default_factory=_dict)
     timeout_minutes: int = 0
     enabled: bool = True
 
 
 class _PipelineBase(StrictModel):
     # ``checks`` is passed through to the quality runner as written.
-    checks: dict[str, Any] = Field(default_factory=dict)
+    checks: dict[str, Any] = Field(default_factory=_dict)
     execution: ExecutionConfig = Field(default_factory=ExecutionConfig)
-    depends_on: list[str] = Field(default_factory=list)
+    depends_on: list[str] = Field(default_factory=_list)
     schedule: PipelineSchedule | None = None
 
 
@@ -146,18 +162,24 @@ class TransformationPipeline(_PipelineBase):
 
 
 class SchemaPattern(StrictModel):
+    model_config = _ON_FIRST_USE
+
     prefix: str
     separator: str
     components: list[str]
 
 
 class Discovery(StrictModel):
+    model_config = _ON_FIRST_USE
+
     adapter: str = "default"
     report_new_sources: bool = False
     on_collision: Literal["off", "warn", "error"] = "off"
 
 
 class ReplicationSource(StrictModel):
+    model_config = _ON_FIRST_USE
+
     adapter: str = "default"
     catalog: str | None = None
     schema_pattern: SchemaPattern
@@ -165,6 +187,8 @@ class ReplicationSource(StrictModel):
 
 
 class ReplicationTarget(StrictModel):
+    model_config = _ON_FIRST_USE
+
     adapter: str = "default"
     catalog_template: str
     schema_template: str
@@ -173,6 +197,8 @@ class ReplicationTarget(StrictModel):
 
 
 class MetadataColumn(StrictModel):
+    model_config = _ON_FIRST_USE
+
     name: str
     type_: str = Field(alias="type")
     value: str
@@ -181,23 +207,29 @@ class MetadataColumn(StrictModel):
 class ReplicationPipeline(_PipelineBase):
     """Copies source schemas matching ``schema_pattern`` to the target."""
 
+    model_config = _ON_FIRST_USE
+
     type: Literal["replication"] = "replication"
     strategy: str = "incremental"
     timestamp_column: str = "_fivetran_synced"
     merge_keys: list[str] | None = None
     merge_keys_fallback: list[str] | None = None
-    metadata_columns: list[MetadataColumn] = Field(default_factory=list)
+    metadata_columns: list[MetadataColumn] = Field(default_factory=_list)
     source: ReplicationSource
     target: ReplicationTarget
-    table_overrides: list[dict[str, Any]] = Field(default_factory=list)
+    table_overrides: list[dict[str, Any]] = Field(default_factory=_list)
     prune_unchanged: bool = False
 
 
 class AdapterRef(StrictModel):
+    model_config = _ON_FIRST_USE
+
     adapter: str = "default"
 
 
 class QualityTable(StrictModel):
+    model_config = _ON_FIRST_USE
+
     catalog: str
     schema_: str = Field(alias="schema")
     table: str | None = None
@@ -206,12 +238,16 @@ class QualityTable(StrictModel):
 class QualityPipeline(_PipelineBase):
     """Runs checks against existing tables."""
 
+    model_config = _ON_FIRST_USE
+
     type: Literal["quality"] = "quality"
     target: AdapterRef = Field(default_factory=AdapterRef)
-    tables: list[QualityTable] = Field(default_factory=list)
+    tables: list[QualityTable] = Field(default_factory=_list)
 
 
 class SnapshotSource(StrictModel):
+    model_config = _ON_FIRST_USE
+
     adapter: str = "default"
     catalog: str
     schema_: str = Field(alias="schema")
@@ -219,11 +255,15 @@ class SnapshotSource(StrictModel):
 
 
 class SnapshotTarget(SnapshotSource):
+    model_config = _ON_FIRST_USE
+
     governance: GovernanceConfig = Field(default_factory=GovernanceConfig)
 
 
 class SnapshotPipeline(_PipelineBase):
     """SCD type 2 history of one source table."""
+
+    model_config = _ON_FIRST_USE
 
     type: Literal["snapshot"] = "snapshot"
     unique_key: list[str]
@@ -234,6 +274,8 @@ class SnapshotPipeline(_PipelineBase):
 
 
 class LoadTarget(StrictModel):
+    model_config = _ON_FIRST_USE
+
     adapter: str = "default"
     catalog: str
     schema_: str = Field(alias="schema")
@@ -242,6 +284,8 @@ class LoadTarget(StrictModel):
 
 
 class LoadOptions(StrictModel):
+    model_config = _ON_FIRST_USE
+
     batch_size: int = Field(default=10_000, ge=1)
     create_table: bool = True
     truncate_first: bool = False
@@ -251,6 +295,8 @@ class LoadOptions(StrictModel):
 
 class LoadPipeline(_PipelineBase):
     """Loads files (CSV, Parquet, JSON lines) from ``source_dir``."""
+
+    model_config = _ON_FIRST_USE
 
     type: Literal["load"] = "load"
     source_dir: str
@@ -287,10 +333,10 @@ class StateConfig(StrictModel):
     valkey_url: str | None = Field(default=None, repr=False)
     valkey_prefix: str | None = None
     transfer_timeout_seconds: int = Field(default=300, ge=0)
-    retry: dict[str, Any] = Field(default_factory=dict)
+    retry: dict[str, Any] = Field(default_factory=_dict)
     on_upload_failure: Literal["skip", "fail"] = "skip"
-    idempotency: dict[str, Any] = Field(default_factory=dict)
-    retention: dict[str, Any] = Field(default_factory=dict)
+    idempotency: dict[str, Any] = Field(default_factory=_dict)
+    retention: dict[str, Any] = Field(default_factory=_dict)
     namespacing: Literal["none", "pipeline"] = "none"
     on_schema_mismatch: Literal["recreate", "fail"] = "recreate"
     freeze_marker_writes: bool = False
@@ -327,7 +373,7 @@ class PortabilityConfig(StrictModel):
     """``[portability]``: the P001 lint's target dialect and allow-list."""
 
     target_dialect: Literal["databricks", "snowflake", "bigquery", "duckdb"] | None = None
-    allow: list[str] = Field(default_factory=list)
+    allow: list[str] = Field(default_factory=_list)
 
 
 class SchemaCache(StrictModel):
@@ -341,12 +387,12 @@ class CacheConfig(StrictModel):
 
 
 class ClassificationsConfig(StrictModel):
-    allow_unmasked: list[str] = Field(default_factory=list)
+    allow_unmasked: list[str] = Field(default_factory=_list)
 
 
 class RoleConfig(StrictModel):
-    inherits: list[str] = Field(default_factory=list)
-    permissions: list[str] = Field(default_factory=list)
+    inherits: list[str] = Field(default_factory=_list)
+    permissions: list[str] = Field(default_factory=_list)
 
 
 class AiConfig(StrictModel):
@@ -358,7 +404,7 @@ class BranchApproval(StrictModel):
 
     required: bool = False
     min_approvers: int = Field(default=1, ge=0)
-    allowed_signers: list[str] = Field(default_factory=list)
+    allowed_signers: list[str] = Field(default_factory=_list)
     max_age_seconds: int = Field(default=86_400, ge=0)
 
 

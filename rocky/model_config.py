@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AliasChoices,
+    ConfigDict,
     Field,
     PlainSerializer,
     PlainValidator,
@@ -54,6 +55,17 @@ FormatName = Literal[
 ]
 FORMATS: tuple[str, ...] = typing.get_args(FormatName)
 _RETENTION = re.compile(r"[0-9]+[dy]")
+
+
+# Default factories are plain functions: pydantic reads a factory's
+# signature when it builds a model, and a builtin's (``list``) costs it a
+# tokenizer run; every command that loads models builds these at start-up.
+def _list() -> list[Any]:
+    return []
+
+
+def _dict() -> dict[str, Any]:
+    return {}
 
 
 class Target(StrictModel):
@@ -108,7 +120,7 @@ class SourceRef(StrictModel):
     catalog: str
     schema_: str = Field(alias="schema")
     table: str
-    columns: list[SourceColumn] = Field(default_factory=list)
+    columns: list[SourceColumn] = Field(default_factory=_list)
 
     @property
     def ref(self) -> TableRef:
@@ -156,7 +168,7 @@ class Budget(StrictModel):
 class ModelGovernance(StrictModel):
     """``[governance.tags]``: tags applied to the warehouse table or view."""
 
-    tags: dict[str, str] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(default_factory=_dict)
 
 
 class Skip(StrictModel):
@@ -175,9 +187,9 @@ class ColumnDoc(StrictModel):
 class FormatOptions(StrictModel):
     """``[format_options]`` for lakehouse formats."""
 
-    partition_by: list[str] = Field(default_factory=list)
-    cluster_by: list[str] = Field(default_factory=list)
-    table_properties: list[list[str]] | dict[str, str] = Field(default_factory=list)
+    partition_by: list[str] = Field(default_factory=_list)
+    cluster_by: list[str] = Field(default_factory=_list)
+    table_properties: list[list[str]] | dict[str, str] = Field(default_factory=_list)
     comment: str | None = None
 
 
@@ -209,28 +221,28 @@ class SidecarConfig(StrictModel):
     strategy's own config model."""
 
     name: str | None = None
-    depends_on: list[str] = Field(default_factory=list)
+    depends_on: list[str] = Field(default_factory=_list)
     strategy: dict[str, Any] | None = None
     target: SidecarTarget | None = None
-    sources: list[SourceRef] = Field(default_factory=list)
+    sources: list[SourceRef] = Field(default_factory=_list)
     adapter: str | None = None
     intent: str | None = None
     group: str | None = None
-    args: dict[str, str] = Field(default_factory=dict)
+    args: dict[str, str] = Field(default_factory=_dict)
     retention: str | None = None
     format: FormatName | None = None
     format_options: FormatOptions | None = None
     freshness: Freshness | None = None
     budget: Budget | None = None
-    tags: dict[str, str] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(default_factory=_dict)
     governance: ModelGovernance = Field(default_factory=ModelGovernance)
-    classification: dict[str, str] = Field(default_factory=dict)
+    classification: dict[str, str] = Field(default_factory=_dict)
     skip: Skip | None = None
-    tests: list[dict[str, Any]] = Field(default_factory=list)
-    use_test: list[UseTest] = Field(default_factory=list)
-    test: list[dict[str, Any]] = Field(default_factory=list)
-    surrogate_key: list[SurrogateKey] = Field(default_factory=list)
-    columns: dict[str, ColumnDoc] = Field(default_factory=dict)
+    tests: list[dict[str, Any]] = Field(default_factory=_list)
+    use_test: list[UseTest] = Field(default_factory=_list)
+    test: list[dict[str, Any]] = Field(default_factory=_list)
+    surrogate_key: list[SurrogateKey] = Field(default_factory=_list)
+    columns: dict[str, ColumnDoc] = Field(default_factory=_dict)
 
     @field_validator("retention")
     @classmethod
@@ -264,11 +276,14 @@ class DirDefaults(StrictModel):
 
 class GroupConfig(StrictModel):
     """``models/groups/<name>.toml``: shared routing and strategy for the
-    models that opt in with ``group = "<name>"``."""
+    models that opt in with ``group = "<name>"``. Built on first use: most
+    projects have no groups."""
+
+    model_config = ConfigDict(defer_build=True)
 
     schema_template: str | None = None
     strategy: dict[str, Any] | None = None
-    tags: dict[str, str] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(default_factory=_dict)
     governance: ModelGovernance = Field(default_factory=ModelGovernance)
     enforce: bool = False
 

@@ -100,7 +100,9 @@ class Registry:
 _pm: pluggy.PluginManager | None = None
 _registry: Registry | None = None
 _load_errors: list[PluginInfo] = []
-_dist_of: dict[str, tuple[str, str]] = {}
+# Entry-point name -> its distribution, whose version is read (a metadata
+# file parsed) only when `rocky plugins` shows it.
+_dist_of: dict[str, metadata.Distribution | None] = {}
 
 
 def _tracing() -> bool:
@@ -122,16 +124,14 @@ def _load_entry_points(pm: pluggy.PluginManager) -> None:
     for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
         if ep.name in disabled or pm.has_plugin(ep.name):
             continue
-        dist = ep.dist
-        dist_name = dist.name if dist else ep.name
-        version = dist.version if dist else "unknown"
         try:
             plugin = ep.load()
         except Exception as exc:  # a broken plugin must not take rocky down
             message = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            version = _version(ep.dist)
             _load_errors.append(PluginInfo(ep.name, version, [], ep.value, message))
             print(
-                f"rocky: plugin '{ep.name}' ({dist_name}) failed to load: {message}",
+                f"rocky: plugin '{ep.name}' ({_dist_name(ep)}) failed to load: {message}",
                 file=sys.stderr,
             )
             continue
@@ -139,9 +139,17 @@ def _load_entry_points(pm: pluggy.PluginManager) -> None:
             pm.register(plugin, name=ep.name)
         except pluggy.PluginValidationError as exc:
             raise PluginError(
-                f"plugin '{ep.name}' ({dist_name}) has an invalid hook: {_one_line(exc)}"
+                f"plugin '{ep.name}' ({_dist_name(ep)}) has an invalid hook: {_one_line(exc)}"
             ) from None
-        _dist_of[ep.name] = (dist_name, version)
+        _dist_of[ep.name] = ep.dist
+
+
+def _dist_name(ep: metadata.EntryPoint) -> str:
+    return ep.dist.name if ep.dist else ep.name
+
+
+def _version(dist: metadata.Distribution | None) -> str:
+    return dist.version if dist else "unknown"
 
 
 def get_plugin_manager() -> pluggy.PluginManager:
@@ -249,7 +257,7 @@ def plugin_infos() -> list[PluginInfo]:
         if name is None:
             continue
         hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
-        version = _dist_of.get(name, (name, "unknown"))[1]
+        version = _version(_dist_of.get(name))
         module = getattr(plugin, "__name__", type(plugin).__name__)
         infos.append(PluginInfo(name, version, hooks, module))
     infos.extend(_load_errors)

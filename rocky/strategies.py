@@ -42,28 +42,39 @@ class StrategyConfig(BaseModel):
     type: str
 
 
+# A project uses a few of the built-in strategies: each one's validator is
+# built when a model first names it, not by every command at import.
+_ON_FIRST_USE = ConfigDict(defer_build=True)
+
+
 class FullRefresh(StrategyConfig):
+    model_config = _ON_FIRST_USE
     type: Literal["full_refresh"] = "full_refresh"
 
 
 class Ephemeral(StrategyConfig):
+    model_config = _ON_FIRST_USE
     type: Literal["ephemeral"] = "ephemeral"
 
 
 class View(StrategyConfig):
+    model_config = _ON_FIRST_USE
     type: Literal["view"] = "view"
 
 
 class MaterializedView(StrategyConfig):
+    model_config = _ON_FIRST_USE
     type: Literal["materialized_view"] = "materialized_view"
 
 
 class Incremental(StrategyConfig):
+    model_config = _ON_FIRST_USE
     type: Literal["incremental"] = "incremental"
     timestamp_column: str
 
 
 class Merge(StrategyConfig):
+    model_config = _ON_FIRST_USE
     type: Literal["merge"] = "merge"
     unique_key: list[str]
     update_columns: list[str] | None = None
@@ -72,6 +83,7 @@ class Merge(StrategyConfig):
 
 
 class TimeInterval(StrategyConfig):
+    model_config = _ON_FIRST_USE
     type: Literal["time_interval"] = "time_interval"
     time_column: str
     granularity: Literal["hour", "day", "month", "year"]
@@ -81,12 +93,14 @@ class TimeInterval(StrategyConfig):
 
 
 class Microbatch(StrategyConfig):
+    model_config = _ON_FIRST_USE
     type: Literal["microbatch"] = "microbatch"
     timestamp_column: str
     granularity: Literal["hour", "day", "month", "year"] = "hour"
 
 
 class DeleteInsert(StrategyConfig):
+    model_config = _ON_FIRST_USE
     type: Literal["delete_insert"] = "delete_insert"
     partition_by: list[str]
 
@@ -94,11 +108,13 @@ class DeleteInsert(StrategyConfig):
 
 
 class DynamicTable(StrategyConfig):
+    model_config = _ON_FIRST_USE
     type: Literal["dynamic_table"] = "dynamic_table"
     target_lag: str
 
 
 class ContentAddressed(StrategyConfig):
+    model_config = _ON_FIRST_USE
     type: Literal["content_addressed"] = "content_addressed"
     storage_prefix: str
     partition_columns: list[str] = []

@@ -3,6 +3,11 @@
 Each module in ``rocky.cli.commands`` exposes ``register(app)``; they are
 found by listing the package so that command groups stay independent files.
 Command modules import heavy libraries inside their functions only.
+
+Start-up is paid on every invocation, so the app is run lean: a command
+named on the command line is dispatched by an app holding that command
+alone (the full app builds every command's parameters), and parameters are
+converted by :mod:`rocky.cli.params` without importing pydantic.
 """
 
 from __future__ import annotations
@@ -15,22 +20,54 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+import typer.main
+from typer.core import TyperGroup
 
 from rocky import __version__
 from rocky.cli import commands
 from rocky.cli.common import Settings
+from rocky.cli.params import convert_directly, convert_param
 from rocky.errors import RockyError
 
-__all__ = ["app", "run"]
+__all__ = ["app", "command_name", "run"]
 
-app = typer.Typer(
-    name="rocky",
-    help="A typed compiler and runner for SQL transformation pipelines.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+
+class RockyGroup(TyperGroup):
+    """The root command group: typer's own, with the parameters of the
+    group and of its commands converted without pydantic where the value
+    allows (:mod:`rocky.cli.params`)."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        convert_directly(self)
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        convert_param(option)
+        return option
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        # The command's help option is made with the option names of its
+        # context, which inherits them from ``ctx`` unless the command sets
+        # its own: made here, it can be converted before it is parsed.
+        if command is not None and "help_option_names" not in command.context_settings:
+            convert_param(command.get_help_option(ctx))
+        return name, command, rest
+
+
+_SETTINGS: dict[str, Any] = {
+    "name": "rocky",
+    "help": "A typed compiler and runner for SQL transformation pipelines.",
+    "no_args_is_help": True,
+    "add_completion": False,
+    "pretty_exceptions_enable": False,
+    "context_settings": {"help_option_names": ["-h", "--help"]},
+    "cls": RockyGroup,
+}
+_HELP = frozenset(_SETTINGS["context_settings"]["help_option_names"])
+
+app = typer.Typer(**_SETTINGS)
 
 
 def _version(value: bool) -> None:
@@ -88,7 +125,7 @@ def _register_plugin_commands(args: list[str]) -> None:
     command: loading every plugin costs a tenth of a second, which a
     command that needs no plugin (or fails before it does) need not pay.
     ``rocky plugins`` loads them all anyway: showing them is its job."""
-    name = _command_name(args)
+    name = command_name(args)
     if name != "plugins" and name in {c.name for c in app.registered_commands}:
         return
     from rocky.plugins import get_plugin_manager
@@ -99,17 +136,52 @@ def _register_plugin_commands(args: list[str]) -> None:
 _VALUED = frozenset({"-c", "--config", "-o", "--output", "--state-path"})
 
 
-def _command_name(args: list[str]) -> str | None:
-    """The first argument that is not a global option (or its value)."""
+def _command_index(args: list[str]) -> int | None:
+    """Where the first argument that is not a global option (or its value) is."""
     pending_value = False
-    for arg in args:
+    for index, arg in enumerate(args):
         if pending_value:
             pending_value = False
         elif arg in _VALUED:
             pending_value = True
         elif not arg.startswith("-"):
-            return arg
+            return index
     return None
+
+
+def command_name(args: list[str]) -> str | None:
+    """The first argument that is not a global option (or its value)."""
+    index = _command_index(args)
+    return None if index is None else args[index]
+
+
+def _dispatcher(args: list[str]) -> typer.Typer:
+    """The app that runs ``args``: for a registered command, a root with the
+    same callback and settings holding that command alone, since typer
+    builds the parameters of every command it holds before parsing (over a
+    tenth of the start-up for a dozen commands). Anything else (no command, help
+    asked before the command, an unknown name, plugin sub-groups) goes to
+    the full app, whose help lists every command and whose errors suggest
+    the closest name."""
+    index = _command_index(args)
+    if index is None or app.registered_groups or _HELP.intersection(args[:index]):
+        return app
+    name = args[index]
+    chosen = [c for c in app.registered_commands if _registered_name(c) == name]
+    if not chosen:
+        return app
+    lean = typer.Typer(**_SETTINGS)
+    lean.registered_callback = app.registered_callback
+    lean.registered_commands = chosen
+    return lean
+
+
+def _registered_name(info: Any) -> str | None:
+    """A registered command's name as typer derives it."""
+    if info.name:
+        return str(info.name)
+    callback = info.callback
+    return None if callback is None else typer.main.get_command_name(callback.__name__)
 
 
 def run(argv: list[str] | None = None) -> None:
@@ -123,7 +195,7 @@ def run(argv: list[str] | None = None) -> None:
     try:
         _register_commands()
         _register_plugin_commands(args)
-        code = app(args=args, prog_name="rocky", standalone_mode=False)
+        code = _dispatcher(args)(args=args, prog_name="rocky", standalone_mode=False)
     except RockyError as err:
         if debug:
             raise

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Final, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from rocky.adapters import AdapterConfig, Capability, capabilities
 
@@ -37,6 +37,10 @@ _SIZE = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.
 
 class DuckDBConfig(AdapterConfig):
     """An embedded DuckDB database: a file, or memory when ``path`` is unset."""
+
+    # Built when an adapter table is first validated (a run, `rocky
+    # validate`), not when the plugin registers: most commands never do.
+    model_config = ConfigDict(defer_build=True)
 
     type: Literal["duckdb"] = "duckdb"
     path: str | None = Field(

@@ -48,7 +48,7 @@ SessionValue = str | int | float | bool | list[str]
 class SnowflakeCostSettings(BaseModel):
     """``[adapter.cost]``: what the configured warehouse costs."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     warehouse_size: str | None = Field(
         default=None,
@@ -78,6 +78,10 @@ class SnowflakeCostSettings(BaseModel):
 
 class SnowflakeConfig(AdapterConfig):
     """A Snowflake account, reached with snowflake-connector-python."""
+
+    # Built when an adapter table is first validated, not when the plugin
+    # registers: every command loads the plugins, few validate this table.
+    model_config = ConfigDict(defer_build=True)
 
     type: Literal["snowflake"] = "snowflake"
     account: str = Field(min_length=1, description="Account identifier, e.g. 'xy12345.eu-west-1'.")
