@@ -19,7 +19,9 @@ import os
 import re
 from collections.abc import Hashable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from rocky.envsubst import substitute
 from rocky.model_config import (
@@ -36,6 +38,8 @@ from rocky.strategies import StrategyConfig
 from rocky.tomlio import decode, describe_value, parse
 
 __all__ = ["DirContext", "Resolver"]
+
+_M = TypeVar("_M", bound=BaseModel)
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_]+)(?::[^}]*)?\}")
 _IDENTIFIER = re.compile(r"[A-Za-z0-9_]+")
@@ -178,10 +182,12 @@ class Resolver:
         return _build(
             name=stem,
             strategy=self.strategy(d.strategy if d else None, where),
-            target=Target(
-                catalog=(target.catalog if target else None) or "warehouse",
-                schema_=(target.schema_ if target else None) or "default",
-                table=stem,
+            target=_shared_fields_set(
+                Target(
+                    catalog=(target.catalog if target else None) or "warehouse",
+                    schema_=(target.schema_ if target else None) or "default",
+                    table=stem,
+                )
             ),
             intent=d.intent if d else None,
             freshness=d.freshness if d else None,
@@ -213,6 +219,8 @@ class Resolver:
         governance = side.governance
         if group is not None and group.governance.tags:
             governance = ModelGovernance(tags={**group.governance.tags, **side.governance.tags})
+        elif not governance.__pydantic_fields_set__:
+            governance = _NO_GOVERNANCE  # the sidecar's default: share one
         tests = list(side.tests) + self._use_tests(side, ctx, name, where)
         return _build(
             name=name,
@@ -260,7 +268,7 @@ class Resolver:
         for part, value in (("schema", schema), ("table", table)):
             if not value.strip():
                 raise where.error(f"model `{name}` has an empty target {part}", ("target", part))
-        return Target(catalog=catalog, schema_=schema, table=table)
+        return _shared_fields_set(Target(catalog=catalog, schema_=schema, table=table))
 
     def _use_tests(
         self, side: SidecarConfig, ctx: DirContext, name: str, where: Located
@@ -356,7 +364,7 @@ def _build(
     tests: list[dict[str, Any]] | None = None,
 ) -> ModelConfig:
     s = side or _EMPTY
-    return ModelConfig.model_validate(
+    config = ModelConfig.model_validate(
         {
             "name": name,
             "depends_on": s.depends_on,
@@ -385,6 +393,25 @@ def _build(
             "columns": s.columns,
         }
     )
+    return _shared_fields_set(config)
+
+
+# Every field of a resolved config is always given, so each instance's
+# ``model_fields_set`` holds the same names: one set per model class instead
+# of one per model (a 2 KB set each, tens of MB in a large project). The
+# models are frozen, so nothing adds to it; pydantic copies it for
+# ``model_copy`` and ``copy.deepcopy``.
+_FIELDS_SETS: dict[type[BaseModel], set[str]] = {}
+
+
+def _shared_fields_set(model: _M) -> _M:
+    cls = type(model)
+    shared = _FIELDS_SETS.get(cls)
+    if shared is None:
+        shared = _FIELDS_SETS[cls] = set(cls.model_fields)
+    if model.__pydantic_fields_set__ == shared:
+        object.__setattr__(model, "__pydantic_fields_set__", shared)
+    return model
 
 
 _EMPTY = SidecarConfig()

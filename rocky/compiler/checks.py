@@ -248,6 +248,10 @@ def select_star_blast_radius(
         return []
     consumers: dict[str, dict[str, list[str]]] = {}
     for m in models.values():
+        # a model's lineage only names tables it reads: skip the many models
+        # that read no SELECT * model without walking their edges
+        if star.isdisjoint(m.depends_on) and star.isdisjoint(m.external_refs):
+            continue
         for edge in m.lineage:
             if edge.source.model in star and edge.source.model != m.name:
                 cols = consumers.setdefault(edge.source.model, {}).setdefault(m.name, [])

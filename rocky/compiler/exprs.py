@@ -9,6 +9,7 @@ and Unknown otherwise.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from difflib import get_close_matches
 from typing import Any, Final
@@ -98,27 +99,8 @@ class ExprInferrer:
     def __init__(self, dialect: str, diags: list[RawDiag]) -> None:
         self.dialect = dialect
         self.diags = diags
-        self.base_fc = FnCtx(dialect)
-        self._dispatch: dict[type, Callable[[Any, Scope, FnCtx], Typed]] = {
-            exp.Column: self._column,
-            exp.Literal: lambda n, s, f: Typed(literal_type(n), False),
-            exp.Boolean: lambda n, s, f: _BOOL_NN,
-            exp.Null: lambda n, s, f: _NULL,
-            exp.Paren: lambda n, s, f: self.expr(n.this, s, f),
-            exp.Alias: lambda n, s, f: self.expr(n.this, s, f),
-            exp.Var: lambda n, s, f: _OPAQUE,
-            exp.DataType: lambda n, s, f: _OPAQUE,
-            exp.Star: lambda n, s, f: _OPAQUE,
-            exp.Interval: lambda n, s, f: _OPAQUE,
-            exp.Cast: self._cast,
-            exp.TryCast: self._cast,
-            exp.Case: self._case,
-            exp.Window: self._window,
-            exp.Filter: self._filter,
-            exp.Subquery: self._scalar_subquery,
-            exp.Neg: self._same,
-            exp.DPipe: self._dpipe,
-        }
+        self.base_fc = _fn_ctx(dialect, False, False, True)
+        self._agg_fc = (self.base_fc, _fn_ctx(dialect, True, False, True))
 
     # -- to be provided by the query half -----------------------------------
     def query_rel(self, query: exp.Expr, outer: Scope | None) -> Rel:
@@ -133,9 +115,13 @@ class ExprInferrer:
 
     # -- entry point ----------------------------------------------------------
     def expr(self, node: exp.Expression, scope: Scope, fc: FnCtx) -> Typed:
-        handler = self._dispatch.get(type(node))
+        kind = type(node)
+        while kind is _PAREN or kind is _ALIAS:  # transparent: type what they wrap
+            node = node.this
+            kind = type(node)
+        handler = _DISPATCH.get(kind)
         if handler is not None:
-            return handler(node, scope, fc)
+            return handler(self, node, scope, fc)
         if isinstance(node, _COMPARISONS):
             kids = [self.expr(c, scope, fc) for c in _children(node)]
             return Typed(BOOLEAN, any(k.nullable for k in kids), self._lineage(kids))
@@ -211,7 +197,7 @@ class ExprInferrer:
     @staticmethod
     def _adjust(t: Typed, entry: Entry, name: str, scope: Scope) -> Typed:
         nullable = t.nullable or entry.nullable
-        if nullable and (entry.alias.lower(), name.lower()) in scope.nonnull:
+        if nullable and scope.nonnull and (entry.alias.lower(), name.lower()) in scope.nonnull:
             nullable = False
         if nullable == t.nullable:
             return t
@@ -230,6 +216,9 @@ class ExprInferrer:
                     matches.append(entry)
                 elif not entry.rel.known:
                     incomplete.append(entry)
+            if len(matches) == 1:  # the usual case, without _pick's list
+                rel = matches[0].rel
+                return self._adjust(rel.columns[rel.index[key]][1], matches[0], name, s)
             if matches:
                 return self._pick(matches, name, s)
             if s is scope:
@@ -352,7 +341,7 @@ class ExprInferrer:
         return Typed(fold_supertype(arms), nullable, self._lineage(parts + arms))
 
     def _filter(self, node: exp.Filter, scope: Scope, fc: FnCtx) -> Typed:
-        inner = self.expr(node.this, scope, FnCtx(self.dialect, False, fc.window, fc.covers_row))
+        inner = self.expr(node.this, scope, _fn_ctx(self.dialect, False, fc.window, fc.covers_row))
         cond = node.expression
         if isinstance(cond, exp.Expression):
             typed = self.expr(cond, scope, fc)
@@ -380,7 +369,7 @@ class ExprInferrer:
             covers = covers and (end in ("FOLLOWING", "") or end_v == "CURRENT ROW")
             if spec.args.get("exclude"):
                 covers = False
-        wfc = FnCtx(self.dialect, False, True, covers)
+        wfc = _fn_ctx(self.dialect, False, True, covers)
         keys: list[Typed] = []
         for part in node.args.get("partition_by") or []:
             keys.append(self.expr(part, scope, fc))
@@ -401,7 +390,7 @@ class ExprInferrer:
     ) -> Typed:
         if isinstance(node, exp.IgnoreNulls | exp.RespectNulls):
             return self.expr(node.this, scope, fc)
-        is_agg = isinstance(node, exp.AggFunc) and type(node).__name__ not in WINDOW_ONLY
+        is_agg, window_kind, agg_kind = _call_kinds(node)
         arg_fc = fc
         if is_agg and not fc.window:
             arg_fc = self.base_fc  # arguments of an aggregate see rows, not groups
@@ -409,19 +398,83 @@ class ExprInferrer:
         if is_agg and not fc.window:
             # FILTER (WHERE ...) can leave a group with no rows to aggregate
             filtered = isinstance(node.parent, exp.Filter)
-            fc = FnCtx(self.dialect, scope.grouped and not scope.rollup and not filtered)
+            fc = self._agg_fc[scope.grouped and not scope.rollup and not filtered]
         t, nullable = function_type(node, args, fc)
-        fname = (
-            node.name
-            if isinstance(node, exp.Anonymous)
-            else str(getattr(node, "sql_name", type(node).__name__.lower)())
-        )
-        fname = fname.lower()
         if fc.window:
-            kind = f"window: {fname}"
+            kind = window_kind
         elif is_agg:
-            kind = f"aggregation: {fname}"
+            kind = agg_kind
         else:
             kind = "expression"
         parts = args if window_keys is None else args + window_keys
         return Typed(t, nullable, self._lineage(parts, kind))
+
+
+_FN_CTXS: dict[tuple[str, bool, bool, bool], FnCtx] = {}
+
+
+def _fn_ctx(dialect: str, grouped: bool, window: bool, covers_row: bool) -> FnCtx:
+    """One shared FnCtx per combination (they are frozen)."""
+    key = (dialect, grouped, window, covers_row)
+    found = _FN_CTXS.get(key)
+    if found is None:
+        found = _FN_CTXS[key] = FnCtx(dialect, grouped, window, covers_row)
+    return found
+
+
+# Per function class: whether it aggregates, and its window and aggregation
+# transforms (built once: they label every lineage edge of such a call).
+_CALL_KINDS: dict[type, tuple[bool, str, str]] = {}
+
+
+def _call_kinds(node: exp.Expr) -> tuple[bool, str, str]:
+    cls = type(node)
+    found = _CALL_KINDS.get(cls)
+    if found is not None:
+        return found
+    is_agg = isinstance(node, exp.AggFunc) and cls.__name__ not in WINDOW_ONLY
+    if isinstance(node, exp.Anonymous):  # named by its call, not its class
+        name = node.name.lower()
+        return is_agg, f"window: {name}", f"aggregation: {name}"
+    name = str(getattr(node, "sql_name", cls.__name__.lower)()).lower()
+    # interned: marshal then ships them as such, and every process (and the
+    # cache) shares one string per transform
+    found = (is_agg, sys.intern(f"window: {name}"), sys.intern(f"aggregation: {name}"))
+    _CALL_KINDS[cls] = found
+    return found
+
+
+def _literal(self: ExprInferrer, node: exp.Literal, scope: Scope, fc: FnCtx) -> Typed:
+    return Typed(literal_type(node), False)
+
+
+def _constant(typed: Typed) -> Callable[[ExprInferrer, Any, Scope, FnCtx], Typed]:
+    def handler(self: ExprInferrer, node: Any, scope: Scope, fc: FnCtx) -> Typed:
+        return typed
+
+    return handler
+
+
+_PAREN: Final = exp.Paren
+_ALIAS: Final = exp.Alias
+
+# By exact node type. A class-level table, not one per inferrer: bound
+# methods held by the instance would make every inferrer a reference cycle.
+_DISPATCH: Final[dict[type, Callable[[ExprInferrer, Any, Scope, FnCtx], Typed]]] = {
+    exp.Column: ExprInferrer._column,
+    exp.Literal: _literal,
+    exp.Boolean: _constant(_BOOL_NN),
+    exp.Null: _constant(_NULL),
+    exp.Var: _constant(_OPAQUE),
+    exp.DataType: _constant(_OPAQUE),
+    exp.Star: _constant(_OPAQUE),
+    exp.Interval: _constant(_OPAQUE),
+    exp.Cast: ExprInferrer._cast,
+    exp.TryCast: ExprInferrer._cast,
+    exp.Case: ExprInferrer._case,
+    exp.Window: ExprInferrer._window,
+    exp.Filter: ExprInferrer._filter,
+    exp.Subquery: ExprInferrer._scalar_subquery,
+    exp.Neg: ExprInferrer._same,
+    exp.DPipe: ExprInferrer._dpipe,
+}

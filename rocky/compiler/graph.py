@@ -18,8 +18,12 @@ from typing import Final
 __all__ = ["Deps", "ModelNames", "guess_deps", "resolve_deps"]
 
 # A name right after FROM or JOIN, optionally quoted: enough to find the
-# models a query (or a .rocky pipeline) reads in the usual case.
-_READS: Final = re.compile(r"\b(?:from|join)\s+[\"`\[]?([a-z_][a-z0-9_$]*)")
+# models a query (or a .rocky pipeline) reads in the usual case. The keyword
+# must start a word; the check sits after its first letter (``f(?<!\w.)``,
+# the same as a leading ``\b``) so the scan can skip to the next f or j.
+_READS: Final = re.compile(
+    r"(?:f(?<!\w.)rom|j(?<!\w.)oin)\s+[\"`\[]?([a-z_][a-z0-9_$]*)", re.DOTALL
+)
 
 
 class ModelNames:

@@ -17,7 +17,7 @@ column: every output column depends on them alike.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Final
 
 from rocky.ir import ColumnRef, LineageEdge
@@ -96,8 +96,14 @@ def rows(kind: str, parts: Iterable[Lineage]) -> Lineage:
     return out if out else EMPTY
 
 
-def _by_source(lineage: Lineage) -> list[tuple[ColumnRef, str]]:
-    return sorted(lineage.items(), key=lambda kv: (kv[0].model, kv[0].column))
+def _source_key(kv: tuple[ColumnRef, str]) -> tuple[str, str]:
+    return kv[0].model, kv[0].column
+
+
+def _by_source(lineage: Lineage) -> Iterable[tuple[ColumnRef, str]]:
+    if len(lineage) < 2:  # most columns read one source: nothing to sort
+        return lineage.items()
+    return sorted(lineage.items(), key=_source_key)
 
 
 def edges_for(
@@ -105,18 +111,22 @@ def edges_for(
     columns: Iterable[tuple[str, Lineage]],
     keys: Lineage = EMPTY,
     filters: Lineage = EMPTY,
+    *,
+    ref: Callable[[str, str], ColumnRef] = ColumnRef,
 ) -> tuple[LineageEdge, ...]:
     """Edges into ``model``'s output columns, in column order with sources
     sorted, then its row edges (join keys, then filters, sources sorted),
-    so the IR is stable."""
+    so the IR is stable. ``ref`` makes the target references (a caller
+    interning them passes its own)."""
     edges: list[LineageEdge] = []
     for name, lineage in columns:
-        target = ColumnRef(model, name)
-        for ref, transform in _by_source(lineage):
-            edges.append(LineageEdge(ref, target, transform))
+        if lineage:
+            target = ref(model, name)
+            for source, transform in _by_source(lineage):
+                edges.append(LineageEdge(source, target, transform))
     if keys or filters:
-        whole = ColumnRef(model, ROWS)
+        whole = ref(model, ROWS)
         for kind, lineage in ((JOIN_KEY, keys), (FILTER, filters)):
-            for ref, _ in _by_source(lineage):
-                edges.append(LineageEdge(ref, whole, kind))
+            for source, _ in _by_source(lineage):
+                edges.append(LineageEdge(source, whole, kind))
     return tuple(edges)

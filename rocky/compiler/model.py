@@ -10,14 +10,14 @@ this module in a result.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from sqlglot import exp
 
 from rocky.compiler import checks
 from rocky.compiler.infer import Inferrer, TableResolver, top_level_star
 from rocky.compiler.lineage import edges_for
-from rocky.compiler.parse import ParseFailure, get_dialect, parse_prepared, table_references
+from rocky.compiler.parse import ParseFailure, get_dialect, parse_prepared, table_parts
 from rocky.compiler.results import (
     COMPILER_VERSION,
     FrontEnd,
@@ -27,7 +27,7 @@ from rocky.compiler.results import (
     RawDiag,
 )
 from rocky.compiler.vars import Prepared, line_col, prepare, restore_placeholders
-from rocky.ir import Column
+from rocky.ir import Column, ColumnRef
 
 __all__ = [
     "COMPILER_VERSION",
@@ -137,7 +137,7 @@ def front_end(
     refs: tuple[tuple[str, ...], ...] = ()
     star = False
     if query is not None:
-        refs = tuple(dict.fromkeys(r.parts for r in table_references(query)))
+        refs = table_parts(query)
         star = top_level_star(query)
     front = FrontEnd(
         sql, refs, prepared.uses_start, prepared.uses_end, query is not None, star, tuple(diags)
@@ -154,13 +154,17 @@ def analyze(
     front: FrontEnd,
     *,
     project_freshness: bool,
+    ref: Callable[[str, str], ColumnRef] = ColumnRef,
 ) -> ModelResult:
-    """Infer one parsed model's columns, lineage and per-model diagnostics."""
+    """Infer one parsed model's columns, lineage and per-model diagnostics.
+    ``ref`` makes the lineage's column references (to share them)."""
     raw: list[RawDiag] = []
     inferrer = Inferrer(dialect_name, raw, resolver)
     rel = inferrer.model_rel(query)
     columns = tuple(Column(n, t.type, t.nullable) for n, t in rel.columns)
-    lineage = edges_for(src.name, ((n, t.lineage) for n, t in rel.columns), rel.keys, rel.filters)
+    lineage = edges_for(
+        src.name, ((n, t.lineage) for n, t in rel.columns), rel.keys, rel.filters, ref=ref
+    )
     strategy = src.strategy
     stype = str(strategy.get("type", "full_refresh"))
     if stype == "time_interval":

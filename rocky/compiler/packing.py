@@ -10,6 +10,7 @@ ColumnRef and Column object per distinct value across a whole compile.
 from __future__ import annotations
 
 import marshal
+from sys import intern
 from typing import Any, TypeAlias
 
 import blake3
@@ -93,11 +94,15 @@ def result_blob(result: ModelResult, key: str) -> bytes:
 
 
 class Unpacker:
-    """Turns packed tuples back into IR objects, one shared object per value."""
+    """Turns packed tuples back into IR objects, one shared object per value
+    (and one string per column name: ``id`` is a column of thousands of
+    models)."""
 
     def __init__(self) -> None:
         self._types: dict[TypeCode, RockyType] = {}
-        self._refs: dict[tuple[str, str], ColumnRef] = {}
+        # model -> column -> ref: no key tuple per reference (there are
+        # about as many references as columns in the project)
+        self._refs: dict[str, dict[str, ColumnRef]] = {}
         self._columns: dict[tuple[str, TypeCode, bool], Column] = {}
 
     def rocky_type(self, code: TypeCode) -> RockyType:
@@ -111,10 +116,12 @@ class Unpacker:
         return t
 
     def ref(self, model: str, column: str) -> ColumnRef:
-        key = (model, column)
-        found = self._refs.get(key)
+        refs = self._refs.get(model)
+        if refs is None:
+            refs = self._refs[model] = {}
+        found = refs.get(column)
         if found is None:
-            found = self._refs[key] = ColumnRef(model, column)
+            found = refs[column] = ColumnRef(model, intern(column))
         return found
 
     def columns(self, packed: Any) -> tuple[Column, ...]:
@@ -124,14 +131,16 @@ class Unpacker:
             col = cache.get(item)
             if col is None:
                 name, code, nullable = item
-                col = cache[item] = Column(name, self.rocky_type(code), bool(nullable))
+                col = cache[item] = Column(intern(name), self.rocky_type(code), bool(nullable))
             out.append(col)
         return tuple(out)
 
-    def front(self, packed: Any) -> FrontEnd:
+    def front(self, packed: Any, text: str | None = None) -> FrontEnd:
+        """``text``: the model's source, shared as the SQL when they are the
+        same (a plain SQL model), instead of holding the text twice."""
         sql, refs, start, end, ok, star, diags = packed
         return FrontEnd(
-            sql,
+            text if text is not None and sql == text else sql,
             tuple(tuple(r) for r in refs),
             bool(start),
             bool(end),
@@ -140,8 +149,8 @@ class Unpacker:
             tuple(tuple(d) for d in diags),
         )
 
-    def front_blob(self, blob: bytes) -> FrontEnd:
-        return self.front(marshal.loads(blob))
+    def front_blob(self, blob: bytes, text: str | None = None) -> FrontEnd:
+        return self.front(marshal.loads(blob), text)
 
     def result_blob(self, model: str, blob: bytes, join_ns: int = 0) -> tuple[ModelResult, str]:
         """``model``'s result and schema key from :func:`result_blob` bytes."""
@@ -151,15 +160,27 @@ class Unpacker:
     def result(self, model: str, packed: Any, join_ns: int = 0) -> ModelResult:
         cols, complete, edges, diags = packed
         refs = self._refs
+        own = refs.get(model)
+        if own is None:
+            own = refs[model] = {}
         lineage: list[LineageEdge] = []
+        last_model: str | None = None
+        of_model = own
         for sm, sc, tc, tr in edges:
-            # the hot loop of a warm compile: interning inlined
-            source = refs.get((sm, sc))
+            # the hot loop of a warm compile: interning inlined (edges come
+            # grouped by target column, sources sorted: the source model
+            # often repeats)
+            if sm != last_model:
+                found = refs.get(sm)
+                if found is None:
+                    found = refs[sm] = {}
+                last_model, of_model = sm, found
+            source = of_model.get(sc)
             if source is None:
-                source = refs[(sm, sc)] = ColumnRef(sm, sc)
-            target = refs.get((model, tc))
+                source = of_model[sc] = ColumnRef(intern(sm), intern(sc))
+            target = own.get(tc)
             if target is None:
-                target = refs[(model, tc)] = ColumnRef(model, tc)
+                target = own[tc] = ColumnRef(model, intern(tc))
             lineage.append(LineageEdge(source, target, tr))
         return ModelResult(
             self.columns(cols),

@@ -10,9 +10,11 @@ parse later.
 Above :data:`PARALLEL_MIN` models to parse, one worker process
 (:mod:`rocky.compiler.worker`) takes batches of ready models while this
 process compiles others; it is sent the schemas of models compiled here,
-and sends back compact results. A model's result depends only on its text
-and the schemas it reads, so the result is the same whichever process
-computed it. Models caught in a dependency cycle are left for the caller.
+and sends back compact results. A worker already up when the compile
+starts (:func:`rocky.compiler.worker.prestart`) gets the first batches.
+A model's result depends only on its text and the schemas it reads, so the
+result is the same whichever process computed it. Models caught in a
+dependency cycle are left for the caller.
 """
 
 from __future__ import annotations
@@ -72,9 +74,13 @@ class CompileState:
     infer_ns: int = 0
     join_ns: int = 0
     unpack: Unpacker = field(default_factory=Unpacker)
+    _last_input: ModelInput | None = field(default=None, repr=False)
+    _strategy_dumps: dict[int, tuple[Any, dict[str, Any]]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        self.rels = RelCache(self._schema)
+        # references interned with those of results from the cache or the
+        # worker: one ColumnRef per column of the project, not one per use
+        self.rels = RelCache(self._schema, ref=self.unpack.ref)
 
     def _schema(self, name: str) -> Schema | None:
         result = self.results.get(name)
@@ -87,21 +93,31 @@ class CompileState:
         cycles (callbacks), which a process without a collector never frees."""
         self.rels = RelCache(lambda _: None)
         self.fronts, self.deps, self.guesses, self.trees = {}, {}, {}, {}
+        self._last_input = None
+        self._strategy_dumps = {}
         self.unpack = Unpacker()
         self.store_front = lambda *_: None
         self.finish = lambda *_: None
         self.lookup_result = lambda _: None
 
     def strategy_of(self, name: str) -> dict[str, Any]:
-        """The model's strategy config as JSON data (dumped once)."""
+        """The model's strategy config as JSON data (dumped once per strategy
+        object: models with the same strategy table share one, read-only)."""
         strategy = self.strategies.get(name)
         if strategy is None:
-            config = self.sources[name].config
-            strategy = self.strategies[name] = config.strategy.model_dump(mode="json")
+            config = self.sources[name].config.strategy
+            dumped = self._strategy_dumps.get(id(config))
+            if dumped is None or dumped[0] is not config:
+                dumped = self._strategy_dumps[id(config)] = (config, config.model_dump(mode="json"))
+            strategy = self.strategies[name] = dumped[1]
         return strategy
 
     def model_input(self, name: str) -> ModelInput:
-        return ModelInput.of(self.sources[name], self.strategy_of(name))
+        last = self._last_input  # parsing and inferring a model both ask
+        if last is not None and last.name == name:
+            return last
+        found = self._last_input = ModelInput.of(self.sources[name], self.strategy_of(name))
+        return found
 
     def deps_of(self, name: str) -> Deps:
         found = self.deps.get(name)
@@ -134,6 +150,7 @@ class CompileState:
         self.parsed.add(name)
         if name not in self.fronts:
             self.fronts[name] = front
+            self.guesses.pop(name, None)  # its real dependencies are known now
             self.store_front(name, front, None)
         return front, query, prepared
 
@@ -163,6 +180,7 @@ class CompileState:
             resolver,
             front,
             project_freshness=self.project_freshness,
+            ref=self.unpack.ref,
         )
         self.infer_ns += time.perf_counter_ns() - start
         self.join_ns += result.join_ns
@@ -290,8 +308,9 @@ class Scheduler:
             st.infer_ns += infer_ns
             st.parsed.add(name)
             if name not in st.fronts:
-                front = st.unpack.front_blob(front_data)
+                front = st.unpack.front_blob(front_data, st.sources[name].text)
                 st.fronts[name] = front
+                st.guesses.pop(name, None)
                 st.store_front(name, front, front_data)
             if not st.fronts[name].ok:
                 st.complete(name, None, None)
@@ -337,6 +356,10 @@ class Scheduler:
         st = self.state
         if self.wait_for_worker:
             self._start_worker()
+        elif self.worker is not None:
+            # a worker started ahead of the compile may be ready already:
+            # then the first batches go to it before anything is parsed here
+            self._poll(0.0)
         for name in st.names:
             self._check(name)
         unparsed = deque(st.names)

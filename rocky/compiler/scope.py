@@ -9,7 +9,7 @@ scope for correlated subqueries.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from rocky.compiler.lineage import EMPTY, Lineage
@@ -53,6 +53,8 @@ class Rel:
     star_sources: tuple[str, ...] = ()
     keys: Lineage = field(default_factory=lambda: EMPTY)
     filters: Lineage = field(default_factory=lambda: EMPTY)
+    # fallback() answers by name (an upstream relation serves many readers)
+    fallbacks: dict[str, Typed] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(
@@ -76,17 +78,31 @@ class Rel:
         """An unlisted column of an incomplete relation: Unknown, with
         lineage to wherever the relation's unlisted columns come from."""
         if not self.star_sources:
-            return Typed(UNKNOWN, True)
-        lineage = {ColumnRef(src, name): "direct" for src in self.star_sources}
-        return Typed(UNKNOWN, True, lineage)
+            return _UNKNOWN_NULLABLE
+        cache = self.fallbacks
+        if cache is None:
+            cache = self.fallbacks = {}
+        found = cache.get(name)
+        if found is None:
+            lineage = {ColumnRef(src, name): "direct" for src in self.star_sources}
+            found = cache[name] = Typed(UNKNOWN, True, lineage)
+        return found
 
 
-def base_rel(source: str, columns: list[tuple[str, RockyType, bool]], known: bool) -> Rel:
+_UNKNOWN_NULLABLE = Typed(UNKNOWN, True)
+
+
+def base_rel(
+    source: str,
+    columns: list[tuple[str, RockyType, bool]],
+    known: bool,
+    ref: Callable[[str, str], ColumnRef] = ColumnRef,
+) -> Rel:
     """The relation of an upstream model or external source: each column's
-    lineage is itself."""
+    lineage is itself. ``ref`` makes the column references (a caller
+    interning them passes its own)."""
     typed = [
-        (name, Typed(t, nullable, {ColumnRef(source, name): "direct"}))
-        for name, t, nullable in columns
+        (name, Typed(t, nullable, {ref(source, name): "direct"})) for name, t, nullable in columns
     ]
     return Rel.of(typed, known, () if known else (source,))
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Container, Mapping
 from typing import TYPE_CHECKING, Any
 
 from rocky.compiler.scope import Rel, base_rel, unknown_rel
+from rocky.ir import ColumnRef
 from rocky.types import RockyType
 
 if TYPE_CHECKING:
@@ -36,9 +37,15 @@ class RelCache:
     recently used kept: dependents of a model are usually compiled close
     together, and holding every relation would cost memory for nothing."""
 
-    def __init__(self, schema: Callable[[str], Schema | None], size: int = 128) -> None:
+    def __init__(
+        self,
+        schema: Callable[[str], Schema | None],
+        size: int = 128,
+        ref: Callable[[str, str], ColumnRef] = ColumnRef,
+    ) -> None:
         self._schema = schema
         self._size = size
+        self._ref = ref
         self._rels: OrderedDict[str, Rel] = OrderedDict()
 
     def get(self, name: str) -> Rel | None:
@@ -50,7 +57,7 @@ class RelCache:
         if found is None:
             return None
         columns, complete = found
-        rel = base_rel(name, columns, complete)
+        rel = base_rel(name, columns, complete, self._ref)
         self._rels[name] = rel
         if len(self._rels) > self._size:
             self._rels.popitem(last=False)

@@ -16,10 +16,17 @@ infer_ns), ...])`` per work message (the blobs of
 :mod:`rocky.compiler.packing`, which are also the cache entries). A result of None with a front that
 parsed means a model it reads has no schema here yet: the main process
 compiles that model again later.
+
+:func:`prestart` starts a worker before the project is even loaded (its
+interpreter start-up and the parser import then overlap the load);
+:meth:`WorkerClient.take` hands that one over to the compile, and
+:func:`drop_spare` ends it if the compile needs none. Once its stdin closes,
+a worker leaves at once, without tearing its interpreter down.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
 import marshal
@@ -33,7 +40,7 @@ from collections import deque
 from collections.abc import Mapping
 from typing import IO, Any
 
-__all__ = ["WorkerClient", "main"]
+__all__ = ["WorkerClient", "available", "drop_spare", "main", "prestart"]
 
 _HEADER = struct.Struct("<I")
 
@@ -81,8 +88,17 @@ class _Worker:
         self.unpack = Unpacker()
         self.chain = SchemaChain.from_data(chain_data, self.unpack)
         self.freshness = bool(freshness)
-        self.schemas: dict[str, tuple[Any, bool]] = {}
+        # name -> (packed columns, complete) of every model compiled so far
+        self.schemas: Any = {}
+        # one tuple per distinct packed column: each message brings its own
+        # copies, and the same column recurs across many models
+        self._columns: dict[Any, Any] = {}
         self.rels = RelCache(self._schema)
+
+    def add_schema(self, name: str, packed: Any, complete: bool) -> None:
+        shared = self._columns.setdefault
+        self.schemas[name] = (tuple([shared(c, c) for c in packed]), complete)
+        self.rels.forget(name)
 
     def _schema(self, name: str) -> Any:
         found = self.schemas.get(name)
@@ -129,7 +145,7 @@ class _Worker:
             return (inp.name, packed, None, 0, t1 - t0, 0)
         t2 = time.perf_counter_ns()
         out = pack_result(result)
-        self.schemas[inp.name] = (out[0], result.complete)
+        self.add_schema(inp.name, out[0], result.complete)
         blob = marshal.dumps((out, schema_key(out[0], result.complete)))
         return (inp.name, packed, blob, result.join_ns, t1 - t0, t2 - t1)
 
@@ -154,8 +170,7 @@ def main() -> None:
             worker = _Worker(message)
         elif message[0] == "work" and worker is not None:
             for name, packed, complete in message[1]:
-                worker.schemas[name] = (packed, complete)
-                worker.rels.forget(name)
+                worker.add_schema(name, packed, complete)
             out = []
             for job in message[2]:
                 out.append(worker.run(job))
@@ -172,6 +187,18 @@ class WorkerClient:
     take yet is kept and written whenever the caller polls (so neither side
     can wait forever on the other); :meth:`poll` returns a finished batch if
     one has arrived."""
+
+    @classmethod
+    def take(cls) -> WorkerClient:
+        """The worker :func:`prestart` started, if it is still there, else a
+        new one."""
+        global _SPARE
+        spare, _SPARE = _SPARE, None
+        if spare is not None:
+            if spare.alive and spare.proc.poll() is None:
+                return spare
+            spare.close(kill=True)
+        return cls()
 
     def __init__(self) -> None:
         self.proc = subprocess.Popen(
@@ -300,5 +327,46 @@ def available() -> bool:
     return os.name == "posix" and bool(sys.executable)
 
 
+_SPARE: WorkerClient | None = None
+_DROP_AT_EXIT = False
+
+
+def prestart() -> bool:
+    """Start a worker now, for a compile that will want one once the project
+    is loaded; :meth:`WorkerClient.take` hands it over. One nobody takes is
+    ended by :func:`drop_spare`, or at exit. False when no worker could be
+    started here."""
+    global _SPARE, _DROP_AT_EXIT
+    if _SPARE is not None:
+        return True
+    if not available():
+        return False
+    try:
+        _SPARE = WorkerClient()
+    except OSError:
+        return False
+    if not _DROP_AT_EXIT:
+        atexit.register(drop_spare)
+        _DROP_AT_EXIT = True
+    return True
+
+
+def drop_spare() -> None:
+    """End the worker :func:`prestart` started, if nobody took it (a compile
+    that turned out not to need one)."""
+    global _SPARE
+    spare, _SPARE = _SPARE, None
+    if spare is not None:
+        spare.close()
+
+
 if __name__ == "__main__":
-    main()
+    with contextlib.suppress(BrokenPipeError):  # the parent left first
+        main()
+    # Nothing is left to write (each message was flushed): skip tearing down
+    # an interpreter full of objects, which the parent would wait for.
+    os._exit(0)
+
+
+# The in-process use of the same per-model compiler (an incremental compile).
+ModelCompiler = _Worker
