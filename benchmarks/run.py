@@ -91,7 +91,11 @@ class Harness:
         self.work = Path(args.work).resolve()
         self.logs = self.work / "logs"
         self.results: list[dict[str, Any]] = []
-        self.env = {**os.environ, "NO_COLOR": "1", **DBT_ENV}
+        # Bytecode caches are written as on a user's machine, whatever the
+        # calling shell says (an editable rocky would otherwise be compiled
+        # from source on every run).
+        inherited = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        self.env = {**inherited, "NO_COLOR": "1", **DBT_ENV}
 
     # -- bookkeeping ----------------------------------------------------------
 

@@ -14,14 +14,32 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 from rocky.errors import ConfigError
 
-__all__ = ["substitute"]
+__all__ = ["recording", "substitute"]
 
 _PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
+
+# The variables substitutions look up inside ``recording()``, with the
+# value found (None: unset): the project snapshot is valid only while they
+# keep those values (rocky.compiler.snapshot).
+_READ: dict[str, str | None] = {}
+
+
+@contextmanager
+def recording() -> Iterator[dict[str, str | None]]:
+    """Collect the variables looked up (and their values) within the block."""
+    global _READ
+    outer, _READ = _READ, {}
+    try:
+        yield _READ
+    finally:
+        outer.update(_READ)
+        _READ = outer
 
 
 def substitute(
@@ -54,9 +72,9 @@ def _substitute_line(
         expr = match.group(1)
         name, sep, default = expr.partition(":-")
         if sep:
-            value = env.get(name)
+            value = _READ[name] = env.get(name)
             return value if value else default
-        value = env.get(expr)
+        value = _READ[expr] = env.get(expr)
         if value is None:
             where = f"{file}: " if file is not None else ""
             err = ConfigError(

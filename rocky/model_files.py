@@ -4,25 +4,25 @@ The models directory is walked recursively (hidden directories and
 ``groups/`` skipped). A model is ``x.sql`` or ``x.rocky``; its configuration
 comes from a sidecar ``x.toml``, else (``.sql`` only) from ``---toml ... ---``
 frontmatter, else (``.rocky`` only) from the directory defaults. The
-configuration itself is resolved by :mod:`rocky.model_resolve`.
+configuration itself is resolved by :mod:`rocky.model_resolve`. A directory
+of many models is read ahead: the kernel is told which files come next, so
+a cold page cache serves them in parallel.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
-import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from blake3 import blake3
-
 from rocky.envsubst import substitute
 from rocky.errors import ConfigError
 from rocky.model_config import ModelConfig, SidecarConfig
 from rocky.model_resolve import DirContext, Resolver
+from rocky.model_text import FRONTMATTER, content_hash_of, has_frontmatter, trim_body
 from rocky.schema_check import Located, validate
 from rocky.source_columns import SourceDeclarations, check_source_columns
 from rocky.tomlio import config_error, decode, parse
@@ -32,9 +32,6 @@ __all__ = ["MAX_DEPTH", "ModelSource", "content_hash", "load_models", "read_byte
 MAX_DEPTH = 64
 _CHUNK = 1 << 16
 _WHAT = {"sql": "SELECT", "rocky": "pipeline"}
-_FRONTMATTER = re.compile(r"\s*---toml")
-# rocky.ir.canonical_json, with the encoder built once (it is called per model).
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -67,17 +64,80 @@ def read_bytes(path: str, shown: str) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY)
         try:
-            data = os.read(fd, _CHUNK)
-            if len(data) < _CHUNK:
-                return data
-            parts = [data]
-            while chunk := os.read(fd, 1 << 20):
-                parts.append(chunk)
-            return b"".join(parts)
+            return _read_fd(fd)
         finally:
             os.close(fd)
     except OSError as exc:
         raise ConfigError(f"{shown}: cannot read ({exc.strerror or exc})") from None
+
+
+def _read_fd(fd: int) -> bytes:
+    data = os.read(fd, _CHUNK)
+    if len(data) < _CHUNK:
+        return data
+    parts = [data]
+    while chunk := os.read(fd, 1 << 20):
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+class _ReadAhead:
+    """Reads files in a known order, keeping a window of the next ones open
+    with a hint that the kernel should fetch them now
+    (``POSIX_FADV_WILLNEED``). On a cold page cache the disk then serves
+    many small reads at once instead of one after another (several times
+    faster for a large project); on a warm one it costs one system call per
+    file. A file the hint does not apply to (a FIFO) is read the plain way,
+    like any file not in the window."""
+
+    def __init__(self, paths: list[str]) -> None:
+        self._paths = paths
+        self._next = 0
+        self._open: dict[str, int] = {}
+
+    def read(self, path: str, shown: str) -> bytes:
+        if len(self._open) <= _WINDOW // 2 and self._next < len(self._paths):
+            self._fill()
+        fd = self._open.pop(path, None)
+        if fd is None:
+            return read_bytes(path, shown)
+        try:
+            return _read_fd(fd)
+        except BlockingIOError:
+            pass  # a file system that honours O_NONBLOCK for files: read plainly
+        except OSError as exc:
+            raise ConfigError(f"{shown}: cannot read ({exc.strerror or exc})") from None
+        finally:
+            os.close(fd)
+        return read_bytes(path, shown)
+
+    def _fill(self) -> None:
+        stop = min(len(self._paths), self._next + _WINDOW - len(self._open))
+        for path in self._paths[self._next : stop]:
+            try:
+                # non-blocking: opening a FIFO must not wait for a writer here
+                fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+            except OSError:
+                continue  # read_bytes reports it when its turn comes
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+            except OSError:
+                os.close(fd)
+                continue
+            self._open[path] = fd
+        self._next = stop
+
+    def close(self) -> None:
+        for fd in self._open.values():
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self._open.clear()
+
+
+# Files held open ahead of reading: well under any descriptor limit, and
+# enough to keep a disk's queue full.
+_WINDOW = 128
+_CAN_READ_AHEAD = hasattr(os, "posix_fadvise") and hasattr(os, "O_NONBLOCK")
 
 
 def _walk(models_dir: Path, root: Path) -> Iterator[tuple[Path, dict[str, str]]]:
@@ -137,6 +197,7 @@ def load_models(
         if include is not None:
             prefix = rel(directory, base_text)
             prefix = "" if prefix == "." else prefix + "/"
+        todo: list[tuple[str, str, Literal["sql", "rocky"]]] = []
         for name in sorted(files):
             kind: Literal["sql", "rocky"]
             if name.endswith(".sql"):
@@ -147,23 +208,51 @@ def load_models(
                 continue
             if include is not None and not include(prefix + name):
                 continue
-            if ctx is None:
-                ctx = resolver.context(directory, files)
-            model = _load_one(files[name], stem, kind, files, ctx, resolver, root_text, env)
-            other = models.get(model.name)
-            if other is not None:
-                raise ConfigError(
-                    f"duplicate model name `{model.name}`: {other.rel_path} and {model.rel_path}; "
-                    "rename one file or give it a distinct `name` in its sidecar"
+            todo.append((name, stem, kind))
+        if not todo:
+            continue
+        ctx = resolver.context(directory, files)
+        ahead = _read_ahead(todo, files)
+        read = ahead.read if ahead is not None else read_bytes
+        try:
+            for name, stem, kind in todo:
+                model = _load_one(
+                    files[name], stem, kind, files, ctx, resolver, root_text, env, read
                 )
-            models[model.name] = model
-            if model.config.sources:
-                side = model.sidecar_path
-                declared.add(model.config.sources, rel(side, root) if side else model.rel_path)
-            contract = files.get(f"{stem}.contract.toml")
-            if contract is not None:
-                contracts[model.name] = Path(contract)
+                other = models.get(model.name)
+                if other is not None:
+                    raise ConfigError(
+                        f"duplicate model name `{model.name}`: {other.rel_path} and "
+                        f"{model.rel_path}; rename one file or give it a distinct `name` in "
+                        "its sidecar"
+                    )
+                models[model.name] = model
+                if model.config.sources:
+                    side = model.sidecar_path
+                    declared.add(model.config.sources, rel(side, root) if side else model.rel_path)
+                contract = files.get(f"{stem}.contract.toml")
+                if contract is not None:
+                    contracts[model.name] = Path(contract)
+        finally:
+            if ahead is not None:
+                ahead.close()
     return models, contracts
+
+
+def _read_ahead(
+    todo: list[tuple[str, str, Literal["sql", "rocky"]]], files: dict[str, str]
+) -> _ReadAhead | None:
+    """Read-ahead over the files of ``todo`` (each model, then its sidecar),
+    for a directory with enough of them to be worth it."""
+    if not _CAN_READ_AHEAD or len(todo) < 16:
+        return None
+    paths: list[str] = []
+    for name, stem, _ in todo:
+        paths.append(files[name])
+        sidecar = files.get(f"{stem}.toml")
+        if sidecar is not None:
+            paths.append(sidecar)
+    return _ReadAhead(paths)
 
 
 def _load_one(
@@ -175,9 +264,10 @@ def _load_one(
     resolver: Resolver,
     root: str,
     env: Mapping[str, str] | None,
+    read: Callable[[str, str], bytes] = read_bytes,
 ) -> ModelSource:
     shown = rel(path, root)
-    raw = read_bytes(path, shown)
+    raw = read(path, shown)
     text = decode(raw, file=shown)
     if "\x00" in text:
         raise config_error("contains NUL bytes; is it a binary file?", file=shown)
@@ -185,12 +275,12 @@ def _load_one(
     body_offset = 0
     if sidecar_path is not None:
         side_shown = rel(sidecar_path, root)
-        side_raw = read_bytes(sidecar_path, side_shown)
+        side_raw = read(sidecar_path, side_shown)
         side_text = substitute(decode(side_raw, file=side_shown), env=env, file=side_shown)
         where = Located(side_shown, side_text)
         sidecar: SidecarConfig | None = _sidecar(parse(side_text, file=side_shown), where)
         body = text
-        if _FRONTMATTER.match(text):
+        if has_frontmatter(text):
             raise config_error(
                 f"has both a sidecar ({side_shown}) and `---toml` frontmatter",
                 file=shown,
@@ -200,7 +290,7 @@ def _load_one(
         sidecar, where, body, body_offset = _frontmatter(text, shown, stem, env)
     else:
         sidecar, where, body = None, Located(shown), text
-    body, body_offset = _trim(body, body_offset)
+    body, body_offset = trim_body(body, body_offset)
     if not body:
         raise config_error(
             f"the model file is empty; write the model's {_WHAT[kind]} or delete the file",
@@ -230,22 +320,16 @@ def _sidecar(data: dict[str, Any], where: Located) -> SidecarConfig:
 
 
 def content_hash(raw: bytes, config: ModelConfig) -> str:
-    """blake3 of the model file's bytes, a NUL, and the canonical JSON of the
-    resolved config (empty fields left out, so adding a new optional key
-    to rocky does not change every hash)."""
-    dump = config.model_dump(mode="json", by_alias=True)
-    compact = {k: v for k, v in dump.items() if v is not None and v != [] and v != {}}
-    digest = blake3(raw)
-    digest.update(b"\x00")
-    digest.update(_CANONICAL.encode(compact).encode())
-    return digest.hexdigest()
+    """blake3 of the model file's bytes and its resolved config (see
+    :func:`rocky.model_text.content_hash_of`)."""
+    return content_hash_of(raw, config.model_dump(mode="json", by_alias=True))
 
 
 def _frontmatter(
     text: str, shown: str, stem: str, env: Mapping[str, str] | None
 ) -> tuple[SidecarConfig, Located, str, int]:
     """Split ``---toml ... ---`` frontmatter from the SQL body."""
-    opening = _FRONTMATTER.match(text)
+    opening = FRONTMATTER.match(text)
     if opening is None:
         raise config_error(
             "has no sidecar and no `---toml` frontmatter (MissingFrontmatter)",
@@ -269,14 +353,3 @@ def _frontmatter(
     sidecar = _sidecar(data, where)
     body_start = close + len("\n---")
     return sidecar, where, text[body_start:], text.count("\n", 0, body_start)
-
-
-def _trim(body: str, offset: int) -> tuple[str, int]:
-    """Drop leading blank lines (counting them into the offset) and
-    trailing whitespace."""
-    body = body.rstrip()
-    stripped = body.lstrip()
-    if not stripped:
-        return "", offset
-    cut = body.rfind("\n", 0, len(body) - len(stripped)) + 1
-    return body[cut:], offset + body.count("\n", 0, cut)

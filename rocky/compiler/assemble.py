@@ -8,23 +8,67 @@ from typing import Any
 
 from rocky.compiler import checks
 from rocky.compiler.dag import DagOrder
+from rocky.compiler.graph import Deps
 from rocky.compiler.results import FrontEnd, ModelResult, PackedDiag
 from rocky.compiler.schedule import CompileState
 from rocky.diagnostics import Diagnostic, Span
 from rocky.ir import ModelIR, ProjectIR
 
-__all__ = ["cycle_diagnostics", "dependency_diagnostics", "project_ir"]
+__all__ = [
+    "cycle_diagnostics",
+    "dependency_diagnostics",
+    "model_dependency_diagnostics",
+    "packed_diagnostic",
+    "project_ir",
+]
 
 
 def _span(src: Any, line: int | None, col: int | None) -> Span:
+    return _span_at(src.rel_path, src.line_offset, line, col)
+
+
+def _span_at(rel_path: str, line_offset: int, line: int | None, col: int | None) -> Span:
     if line is None:
-        return Span(src.rel_path, src.line_offset + 1, 1)
-    return Span(src.rel_path, line, col or 1)
+        return Span(rel_path, line_offset + 1, 1)
+    return Span(rel_path, line, col or 1)
+
+
+def packed_diagnostic(name: str, rel_path: str, line_offset: int, packed: PackedDiag) -> Diagnostic:
+    """A diagnostic of model ``name`` (file ``rel_path``) from its packed form."""
+    code, message, line, col, suggestion = packed
+    return checks.diagnostic(
+        code, message, name, _span_at(rel_path, line_offset, line, col), suggestion
+    )
 
 
 def _diag(src: Any, packed: PackedDiag) -> Diagnostic:
-    code, message, line, col, suggestion = packed
-    return checks.diagnostic(code, message, src.name, _span(src, line, col), suggestion)
+    return packed_diagnostic(src.name, src.rel_path, src.line_offset, packed)
+
+
+def model_dependency_diagnostics(name: str, found: Deps, span: Span) -> list[Diagnostic]:
+    """E007 for each ``depends_on`` entry that is not a model, E004 when the
+    model names itself."""
+    out = [
+        checks.diagnostic(
+            "E007",
+            f"depends_on names '{dep}', which is not a model",
+            name,
+            span,
+            "fix the name or remove it from depends_on",
+        )
+        for dep in found.unknown
+    ]
+    if found.self_dep:
+        out.append(
+            checks.diagnostic(
+                "E004",
+                f"dependency cycle: {name} -> {name}",
+                name,
+                span,
+                "a model cannot depend on itself",
+            )
+        )
+    return out
 
 
 def dependency_diagnostics(
@@ -37,26 +81,7 @@ def dependency_diagnostics(
     for name in state.names:
         found = state.deps_of(name)
         span = _span(models[name], None, None)
-        for dep in found.unknown:
-            diagnostics.append(
-                checks.diagnostic(
-                    "E007",
-                    f"depends_on names '{dep}', which is not a model",
-                    name,
-                    span,
-                    "fix the name or remove it from depends_on",
-                )
-            )
-        if found.self_dep:
-            diagnostics.append(
-                checks.diagnostic(
-                    "E004",
-                    f"dependency cycle: {name} -> {name}",
-                    name,
-                    span,
-                    "a model cannot depend on itself",
-                )
-            )
+        diagnostics.extend(model_dependency_diagnostics(name, found, span))
         deps[name] = list(found.models)
     return diagnostics, deps
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import atexit
 import gc
 import os
+import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -73,13 +74,19 @@ class CompileResult:
     """The compiled project and how long each phase took. ``parsed`` and
     ``inferred`` name the models this compile actually parsed / inferred
     (the rest came from the incremental cache), in execution order;
-    ``worker_models`` those of them a worker process compiled."""
+    ``worker_models`` those of them a worker process compiled.
+    ``chain_data`` is the source schemas the compile used, as plain data
+    (None when a warehouse catalog was one of them); ``project_freshness``
+    whether rocky.toml declares a freshness default. An incremental
+    compile (:mod:`rocky.compiler.incremental`) starts from both."""
 
     ir: ProjectIR
     timings: dict[str, float]
     parsed: list[str] = field(default_factory=list)
     inferred: list[str] = field(default_factory=list)
     worker_models: list[str] = field(default_factory=list)
+    chain_data: Any = None
+    project_freshness: bool = False
 
     @property
     def has_errors(self) -> bool:
@@ -244,6 +251,8 @@ class _Compiler:
             sorted(state.parsed, key=order.__getitem__),
             sorted(state.inferred, key=order.__getitem__),
             sorted(state.from_worker, key=order.__getitem__),
+            chain_data=self.chain.to_data() if catalog is None and self.chain else None,
+            project_freshness=self.project_freshness,
         )
         # What only the compile needed (the loaded cache, parse summaries,
         # lookup tables) is freed now, even where the collector is off.
@@ -310,7 +319,7 @@ class _Compiler:
         if not worker.available():
             return None
         try:
-            client = worker.WorkerClient()
+            client = worker.WorkerClient.take()  # the one prestart() began, if any
         except OSError:
             return None
         assert self.chain is not None
@@ -332,6 +341,8 @@ class _Compiler:
         if self.options.model is not None:
             state.names = self._closure(state, self.options.model)
         worker = self._worker(state)
+        if worker is None and "rocky.compiler.worker" in sys.modules:
+            sys.modules["rocky.compiler.worker"].drop_spare()  # started early, not needed
         try:
             Scheduler(state, worker, wait_for_worker=self.options.workers == 1).run()
         finally:

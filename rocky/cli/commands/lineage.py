@@ -53,6 +53,7 @@ def lineage(
     one column back to its sources (forward with --downstream)."""
     from rocky import __version__
     from rocky.compiler import parse_var_pairs
+    from rocky.compiler.warm import lineage_ir
     from rocky.lineage import (
         LineageGraph,
         column_lineage_json,
@@ -61,21 +62,21 @@ def lineage(
         split_target,
         to_dot,
     )
-    from rocky.lineage_diff import compile_ir
 
     if fmt not in (None, "dot"):
         raise RockyError(f"unknown --format '{fmt}'", hint="use --format dot, or -o json|table")
     # A short-lived command: collecting the compile's garbage costs more than
     # the process has left to live (as in `rocky compile`).
     gc.disable()
-    ir = compile_ir(
+    model, col = split_target(target, column)
+    ir = lineage_ir(
         settings(ctx).config,
+        model,
         models_dir=models,
         variables=parse_var_pairs(var or []),
         with_seed=with_seed,
     )
     graph = LineageGraph(ir)
-    model, col = split_target(target, column)
     if fmt == "dot":
         sys.stdout.write(to_dot(dot_edges(graph, model, col, downstream=downstream)))
         return
