@@ -36,6 +36,7 @@ from rocky.compiler.packing import (
     result_blob,
     schema_key,
 )
+from rocky.compiler.report import TIMING_KEYS
 from rocky.compiler.results import COMPILER_VERSION, FrontEnd, ModelResult
 from rocky.compiler.schedule import PARALLEL_MIN, CompileState, Scheduler
 from rocky.compiler.schemas import CatalogProvider, CatalogReader, SchemaChain
@@ -213,17 +214,7 @@ class _Compiler:
             raise RockyError(
                 f"no model named '{options.model}'", hint="see `rocky compile` for the model list"
             )
-        timings = dict.fromkeys(
-            (
-                "total_ms",
-                "project_load_ms",
-                "semantic_graph_ms",
-                "typecheck_ms",
-                "typecheck_join_keys_ms",
-                "contracts_ms",
-            ),
-            0.0,
-        )
+        timings = dict.fromkeys(TIMING_KEYS, 0.0)
         catalog = None
         if options.catalog is not None:
             catalog = CatalogProvider(

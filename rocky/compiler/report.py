@@ -15,12 +15,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from rocky.diagnostics import Diagnostic, diagnostic_file
 from rocky.ir import ModelIR, ProjectIR
 
 __all__ = [
+    "TIMING_KEYS",
     "CompileReport",
     "ModelErrors",
     "build_report",
@@ -32,6 +33,16 @@ __all__ = [
 # The encoder json.dumps(..., separators=(",", ":")) uses: a fragment is
 # byte for byte what it would be inside one dumps of the whole report.
 _ENCODE = json.JSONEncoder(separators=(",", ":"), default=str).encode
+
+# The keys of ``compile_timings``, in the order the report lists them.
+TIMING_KEYS: Final = (
+    "total_ms",
+    "project_load_ms",
+    "semantic_graph_ms",
+    "typecheck_ms",
+    "typecheck_join_keys_ms",
+    "contracts_ms",
+)
 
 # (number of errors, the one-line form of the first) for one model.
 ModelErrors = tuple[int, str]
