@@ -33,7 +33,7 @@ from typing import Any
 
 from rocky.compiler.lineage_view import View, view
 from rocky.compiler.report import CompileReport
-from rocky.compiler.snapshot import Changes, Snapshot
+from rocky.compiler.snapshot import Changes, Snapshot, StaleSnapshot
 
 __all__ = ["recompile"]
 
@@ -92,9 +92,12 @@ def recompile(
             return None  # a sidecar, _defaults.toml, rocky.toml, a seed, ...
         changed.append(found)
     run = _Recompile(snap, variables)
-    if not run.start(changed):
+    try:
+        if not run.start(changed):
+            return None
+        run.save_snapshot(changes)
+    except StaleSnapshot:
         return None
-    run.save_snapshot(changes)
     from rocky.compiler.warm import WarmReport
 
     return WarmReport(run.report, run.recompiled, (time.perf_counter() - started) * 1000)

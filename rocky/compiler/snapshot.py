@@ -47,6 +47,7 @@ __all__ = [
     "Inputs",
     "Scan",
     "Snapshot",
+    "StaleSnapshot",
     "default_dirs",
     "scan",
 ]
@@ -197,6 +198,11 @@ def scan(dirs: Iterable[str], files: Iterable[str] = ()) -> Scan:
     return Scan(dirs, files, stats, at_ns)
 
 
+class StaleSnapshot(Exception):
+    """The views file belongs to a newer snapshot than the one loaded (a
+    concurrent compile replaced it): compile in full instead."""
+
+
 @dataclass
 class Changes:
     """How the files differ from the snapshot."""
@@ -305,14 +311,24 @@ class Snapshot:
 
     # -- views -------------------------------------------------------------------------
     def view_blob(self, name: str) -> bytes:
-        """The packed view of ``name``, read from the views file."""
+        """The packed view of ``name``, read from the views file;
+        :class:`StaleSnapshot` when another compile has replaced that file
+        since this snapshot was loaded."""
         offset, length = self.models[name][2]
         assert self.root is not None
-        fd = os.open(self.root / VIEWS_RELPATH, os.O_RDONLY)
         try:
-            return os.pread(fd, length, offset)
+            fd = os.open(self.root / VIEWS_RELPATH, os.O_RDONLY)
+        except OSError:
+            raise StaleSnapshot from None
+        try:
+            if os.pread(fd, _TOKEN_BYTES, 0).hex() != self.token:
+                raise StaleSnapshot
+            blob = os.pread(fd, length, offset)
         finally:
             os.close(fd)
+        if len(blob) != length:
+            raise StaleSnapshot
+        return blob
 
     def _write_views(self, root: Path) -> None:
         """Append the pending views (or start a new views file when the
@@ -320,7 +336,10 @@ class Snapshot:
         path = root / VIEWS_RELPATH
         fresh = not self.token
         if fresh:
+            # a new file under a new name, then renamed: a reader of the
+            # previous snapshot keeps its own file or notices the new token
             self.token = os.urandom(_TOKEN_BYTES).hex()
+            target, path = path, path.with_name(f"{path.name}.{os.getpid()}.tmp")
         with open(path, "wb" if fresh else "ab") as handle:
             if fresh:
                 handle.write(bytes.fromhex(self.token))
@@ -330,6 +349,8 @@ class Snapshot:
                 files, deps, _ = self.models[name]
                 self.models[name] = (files, deps, (offset, len(blob)))
                 offset += len(blob)
+        if fresh:
+            os.replace(path, target)
         self.pending = ()
 
     # -- files -----------------------------------------------------------------------

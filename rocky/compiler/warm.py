@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from rocky.compiler.report import CompileReport
-from rocky.compiler.snapshot import Inputs, Scan, Snapshot, default_dirs, scan
+from rocky.compiler.snapshot import Inputs, Scan, Snapshot, StaleSnapshot, default_dirs, scan
 
 __all__ = [
     "WarmReport",
@@ -350,7 +350,10 @@ def _snapshot_ir(
     keep = _closure(name, upstream) | _closure(name, downstream)
     order = [n for n in snap.report["order"] if n in keep]
     unpack = Unpacker()
-    models = {n: unpack_model(n, snap.view_blob(n), unpack) for n in order}
+    try:
+        models = {n: unpack_model(n, snap.view_blob(n), unpack) for n in order}
+    except StaleSnapshot:
+        return None
     diagnostics = [
         Diagnostic.from_json(json.loads(text))
         for n in order

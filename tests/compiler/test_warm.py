@@ -402,3 +402,19 @@ def test_answers_from_the_snapshot_import_no_parser_and_no_pydantic(
     )
     assert "HEAVY []" in done.stderr, done.stderr
     assert json.loads(done.stdout)["version"]
+
+
+def test_a_snapshot_replaced_by_a_concurrent_compile_is_noticed(project: Path) -> None:
+    from rocky.compiler.incremental import recompile
+    from rocky.compiler.snapshot import StaleSnapshot
+
+    old = Snapshot.load(project)
+    assert old is not None
+    name = next(iter(old.models))
+    assert old.view_blob(name)
+    _snapshot(project, **PLAIN)  # another compile replaces the snapshot meanwhile
+    with pytest.raises(StaleSnapshot):
+        old.view_blob(name)
+    _edit(project / "models/stg_orders.sql", "amount > 10", "amount > 11")
+    assert recompile(old, old.changes(), {}, started=0.0) is None
+    assert _same_as_full(project) == ["stg_orders"]  # the current snapshot still works
