@@ -43,7 +43,7 @@ from rocky.compiler.schemas import CatalogProvider, CatalogReader, SchemaChain
 from rocky.errors import RockyError
 from rocky.ir import ProjectIR, canonical_json
 
-__all__ = ["CompileOptions", "CompileResult", "compile_project"]
+__all__ = ["CompileOptions", "CompileResult", "compile_project", "cpus"]
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,8 @@ def _hash(*parts: str) -> str:
     return blake3.blake3("\x00".join(parts).encode("utf-8")).hexdigest()
 
 
-def _cpus() -> int:
+def cpus() -> int:
+    """The CPUs this process may run on."""
     try:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
@@ -303,7 +304,7 @@ class _Compiler:
         to_parse = sum(1 for n in state.names if n not in state.fronts)
         if to_parse == 0:
             return None
-        if options.workers is None and (to_parse < PARALLEL_MIN or _cpus() < 2):
+        if options.workers is None and (to_parse < PARALLEL_MIN or cpus() < 2):
             return None
         from rocky.compiler import worker
 

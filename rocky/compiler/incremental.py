@@ -32,12 +32,10 @@ from pathlib import Path
 from typing import Any
 
 from rocky.compiler.lineage_view import View, view
-from rocky.compiler.report import CompileReport
+from rocky.compiler.report import CompileReport, encode_fragment
 from rocky.compiler.snapshot import Changes, Snapshot, StaleSnapshot
 
 __all__ = ["recompile"]
-
-_REPORT_ENCODE = json.JSONEncoder(separators=(",", ":"), default=str).encode
 
 
 class _Schemas:
@@ -299,12 +297,9 @@ class _Recompile:
         diags: list[Diagnostic] = assemble.model_dependency_diagnostics(name, deps, span)
         diags.extend(assemble.packed_diagnostic(name, old.file, offset, d) for d in front.diags)
         diags.extend(assemble.packed_diagnostic(name, old.file, offset, d) for d in result.diags)
-        kept = [
-            Diagnostic.from_json(json.loads(t))
-            for t in self.report.diags.get(name, ())
-            if json.loads(t)["code"] in ("E036", "P002")
-        ]
-        diags.extend(kept)
+        # target collisions (the target did not change) and the blast
+        # radius (recomputed below when it may have changed) are kept
+        diags.extend(d for d in self._stored_diags(name) if d.code in ("E036", "P002"))
         self._set_diags(name, diags)
         detail = json.loads(self.report.details[name])
         rebuilt: dict[str, Any] = {}
@@ -316,15 +311,21 @@ class _Recompile:
         if "tags" in detail:
             rebuilt["tags"] = detail["tags"]
         rebuilt["columns"] = [c.to_json() for c in m.columns]
-        self.report.details[name] = _REPORT_ENCODE(rebuilt)
+        self.report.details[name] = encode_fragment(rebuilt)
         self.recompiled.append(name)
         return self.views[name].columns, result.complete, front.select_star
+
+    def _stored_diags(self, name: str) -> list[Any]:
+        """``name``'s diagnostics as the report holds them now."""
+        from rocky.diagnostics import Diagnostic
+
+        return [Diagnostic.from_json(json.loads(t)) for t in self.report.diags.get(name, ())]
 
     def _set_diags(self, name: str, diags: list[Any]) -> None:
         from rocky.compiler.report import diagnostic_line
 
         if diags:
-            self.report.diags[name] = [_REPORT_ENCODE(d.to_json()) for d in diags]
+            self.report.diags[name] = [encode_fragment(d.to_json()) for d in diags]
         else:
             self.report.diags.pop(name, None)
         errors = [d for d in diags if d.is_error]
@@ -355,8 +356,7 @@ class _Recompile:
                 v = self.view_of(star)
                 spans = {star: Span(v.file, v.line_offset + 1, 1)}
                 found = checks.select_star_blast_radius(consumers, [star], spans)
-            old = [Diagnostic.from_json(json.loads(t)) for t in self.report.diags.get(star, ())]
-            kept = [d for d in old if d.code != "P002"]
+            kept = [d for d in self._stored_diags(star) if d.code != "P002"]
             self._set_diags(star, kept + found)
 
     def save_snapshot(self, changes: Changes) -> None:

@@ -26,13 +26,14 @@ __all__ = [
     "ModelErrors",
     "build_report",
     "diagnostic_line",
+    "encode_fragment",
     "model_detail",
     "render",
 ]
 
 # The encoder json.dumps(..., separators=(",", ":")) uses: a fragment is
 # byte for byte what it would be inside one dumps of the whole report.
-_ENCODE = json.JSONEncoder(separators=(",", ":"), default=str).encode
+encode_fragment = json.JSONEncoder(separators=(",", ":"), default=str).encode
 
 # The keys of ``compile_timings``, in the order the report lists them.
 TIMING_KEYS: Final = (
@@ -112,7 +113,7 @@ def build_report(project: Any, ir: ProjectIR, only: Iterable[str] | None = None)
     names = list(ir.models) if only is None else [n for n in only if n in ir.models]
     report = CompileReport(order=list(ir.models), layers=len(ir.layers), details={})
     for name in names:
-        report.details[name] = _ENCODE(model_detail(project, ir.models[name]))
+        report.details[name] = encode_fragment(model_detail(project, ir.models[name]))
     contracts = {m: c.rel_path for m, c in project.contracts.items()}
     files = {name: str(m.file) for name, m in ir.models.items()}
     wanted = set(names)
@@ -120,7 +121,7 @@ def build_report(project: Any, ir: ProjectIR, only: Iterable[str] | None = None)
         owner = d.model if d.model in ir.models else None
         if owner is not None and owner not in wanted:
             continue
-        text = _ENCODE(d.to_json())
+        text = encode_fragment(d.to_json())
         if owner is None:
             report.tail.append(text)
         else:
@@ -142,7 +143,7 @@ def render(report: CompileReport, version: str, timings: Mapping[str, float]) ->
         if found:
             diags.extend(found)
     diags.extend(report.tail)
-    head = _ENCODE(
+    head = encode_fragment(
         {
             "version": version,
             "command": "compile",
@@ -150,7 +151,7 @@ def render(report: CompileReport, version: str, timings: Mapping[str, float]) ->
             "execution_layers": report.layers,
         }
     )
-    rest = _ENCODE(
+    rest = encode_fragment(
         {
             "has_errors": report.error_count > 0,
             "compile_timings": {k: round(v, 3) for k, v in timings.items()},

@@ -16,7 +16,6 @@ Each of these is an answer a full compile would give, byte for byte
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections import deque
 from collections.abc import Mapping
@@ -47,19 +46,18 @@ def project_root(config_path: Path | str) -> tuple[Path, Path]:
 
 
 def report_data(report: CompileReport) -> dict[str, Any]:
-    errors = {("" if k is None else k): v for k, v in report.errors.items()}
     return {
         "order": report.order,
         "layers": report.layers,
         "details": report.details,
         "diags": report.diags,
         "tail": report.tail,
-        "errors": errors,
+        "errors": report.errors,  # the key None (errors of no model) marshals as is
     }
 
 
 def report_of(data: Mapping[str, Any]) -> CompileReport:
-    errors = {(None if k == "" else k): tuple(v) for k, v in data["errors"].items()}
+    errors = {k: (count, line) for k, (count, line) in data["errors"].items()}
     return CompileReport(
         order=list(data["order"]),
         layers=data["layers"],
@@ -163,9 +161,10 @@ def _start_worker_early(root: Path, before: Scan) -> None:
     started now, its interpreter start-up and parser import overlap the
     project load. The walk already counted the model files."""
     from rocky.compiler.cache import CACHE_RELPATH
+    from rocky.compiler.driver import cpus
     from rocky.compiler.schedule import PARALLEL_MIN
 
-    if (root / CACHE_RELPATH).exists() or (os.cpu_count() or 1) < 2:
+    if (root / CACHE_RELPATH).exists() or cpus() < 2:
         return
     models = sum(1 for p in before.stats if p.endswith((".sql", ".rocky")))
     if models >= PARALLEL_MIN:
