@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,7 +113,7 @@ class Ledger:
             conn = connect(self.path, readonly=readonly, busy_timeout=busy_timeout)
             self.db = sqlite_utils.Database(conn)
             try:
-                self._prepare()
+                self._prepare_waiting(busy_timeout)
             except BaseException:
                 conn.close()
                 raise
@@ -122,6 +123,22 @@ class Ledger:
                 file=self.path,
                 hint=what_to_do(exc, readonly=readonly),
             ) from None
+
+    def _prepare_waiting(self, busy_timeout: float) -> None:
+        """:meth:`_prepare`, retried while another process holds the file:
+        switching a new file to WAL takes a lock SQLite does not wait for
+        (no busy handler), so writers that create the ledger at the same
+        moment would otherwise fail at once. Each step is idempotent."""
+        deadline = time.monotonic() + busy_timeout
+        while True:
+            try:
+                self._prepare()
+                return
+            except sqlite3.OperationalError as exc:
+                busy = "locked" in str(exc) or "busy" in str(exc)
+                if not busy or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.02)
 
     def _prepare(self) -> None:
         unknown = MIGRATIONS.unknown(self.db)
@@ -209,9 +226,7 @@ class Ledger:
             ).fetchone()
             record.seq = 1 if head is None else int(head[0]) + 1
             record.prev_hash = GENESIS_HASH if head is None else str(head[1])
-            if db.execute(
-                "SELECT 1 FROM run_history WHERE run_id = ?", [record.run_id]
-            ).fetchone():
+            if db.execute("SELECT 1 FROM run_history WHERE run_id = ?", [record.run_id]).fetchone():
                 raise LedgerError(f"run id {record.run_id} is already recorded", file=self.path)
             canonical = record.canonical()
             digest = record_hash(canonical)
