@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from rocky.errors import ConfigError
 from rocky.schema_check import Located, StrictModel, validate
@@ -59,7 +60,22 @@ class ContractFile:
     no_new_nullable: bool = False
 
 
+# Built on first use (most projects have no contracts); default factories
+# are plain functions, which pydantic inspects cheaply.
+_ON_FIRST_USE = ConfigDict(defer_build=True)
+
+
+def _list() -> list[Any]:
+    return []
+
+
+def _rules() -> _Rules:
+    return _Rules()
+
+
 class _Column(StrictModel):
+    model_config = _ON_FIRST_USE
+
     name: str
     type: str | None = None
     nullable: bool | None = None
@@ -67,14 +83,18 @@ class _Column(StrictModel):
 
 
 class _Rules(StrictModel):
-    required: list[str] = Field(default_factory=list)
-    protected: list[str] = Field(default_factory=list)
+    model_config = _ON_FIRST_USE
+
+    required: list[str] = Field(default_factory=_list)
+    protected: list[str] = Field(default_factory=_list)
     no_new_nullable: bool = False
 
 
 class _Contract(StrictModel):
-    columns: list[_Column] = Field(default_factory=list)
-    rules: _Rules = Field(default_factory=_Rules)
+    model_config = _ON_FIRST_USE
+
+    columns: list[_Column] = Field(default_factory=_list)
+    rules: _Rules = Field(default_factory=_rules)
 
 
 def load_contract(path: Path, model: str, shown: str) -> ContractFile:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -37,7 +37,13 @@ _WHAT = {"sql": "SELECT", "rocky": "pipeline"}
 @dataclass(frozen=True)
 class ModelSource:
     """One model as loaded: where it is, its body and its resolved config.
-    A span's file line is ``line_offset + line-in-text``."""
+    A span's file line is ``line_offset + line-in-text``.
+
+    ``config_data`` is the resolved config as plain data, exactly
+    ``config.model_dump(mode="json", by_alias=True)``, computed once by the
+    loader (``content_hash`` is made from it) so later stages need not dump
+    the config again: treat it as read-only. It is left out of comparisons
+    and the repr: ``config`` already stands for it."""
 
     name: str
     path: Path
@@ -48,6 +54,7 @@ class ModelSource:
     config: ModelConfig
     sidecar_path: Path | None
     content_hash: str
+    config_data: dict[str, Any] = field(repr=False, compare=False)
 
 
 def rel(path: Path | str, root: Path | str) -> str:
@@ -138,6 +145,7 @@ class _ReadAhead:
 # enough to keep a disk's queue full.
 _WINDOW = 128
 _CAN_READ_AHEAD = hasattr(os, "posix_fadvise") and hasattr(os, "O_NONBLOCK")
+_NOWAIT: int | None = getattr(os, "RWF_NOWAIT", None) if hasattr(os, "preadv") else None
 
 
 def _walk(models_dir: Path, root: Path) -> Iterator[tuple[Path, dict[str, str]]]:
@@ -214,10 +222,12 @@ def load_models(
         ctx = resolver.context(directory, files)
         ahead = _read_ahead(todo, files)
         read = ahead.read if ahead is not None else read_bytes
+        shown_dir = rel(directory, root_text)
+        shown_dir = "" if shown_dir == "." else shown_dir + "/"
         try:
             for name, stem, kind in todo:
                 model = _load_one(
-                    files[name], stem, kind, files, ctx, resolver, root_text, env, read
+                    directory, name, stem, kind, files, ctx, resolver, shown_dir, env, read
                 )
                 other = models.get(model.name)
                 if other is not None:
@@ -243,8 +253,13 @@ def _read_ahead(
     todo: list[tuple[str, str, Literal["sql", "rocky"]]], files: dict[str, str]
 ) -> _ReadAhead | None:
     """Read-ahead over the files of ``todo`` (each model, then its sidecar),
-    for a directory with enough of them to be worth it."""
+    for a directory with enough of them to be worth it whose files are not
+    all in the page cache already (then reading them plainly is faster)."""
     if not _CAN_READ_AHEAD or len(todo) < 16:
+        return None
+    # A project's files are usually all cached or all not: the first,
+    # middle and last model stand for the rest.
+    if all(_cached(files[todo[i][0]]) for i in (0, len(todo) // 2, -1)):
         return None
     paths: list[str] = []
     for name, stem, _ in todo:
@@ -255,26 +270,50 @@ def _read_ahead(
     return _ReadAhead(paths)
 
 
+def _cached(path: str) -> bool:
+    """Whether the start of the file is in the page cache, asked with a
+    read that must not wait for the disk (``RWF_NOWAIT``). False when that
+    cannot be told (no such read here, a file system without it, a FIFO)."""
+    if _NOWAIT is None:
+        return False
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        os.preadv(fd, [bytearray(1)], 0, _NOWAIT)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return True
+
+
 def _load_one(
-    path: str,
+    directory: Path,
+    name: str,
     stem: str,
     kind: Literal["sql", "rocky"],
     files: dict[str, str],
     ctx: DirContext,
     resolver: Resolver,
-    root: str,
+    shown_dir: str,
     env: Mapping[str, str] | None,
     read: Callable[[str, str], bytes] = read_bytes,
 ) -> ModelSource:
-    shown = rel(path, root)
+    # ``shown_dir`` is the directory relative to the project root ("" for
+    # the root itself, else ending in "/"): what rel() gives for its files.
+    shown = shown_dir + name
+    path = files[name]
     raw = read(path, shown)
     text = decode(raw, file=shown)
     if "\x00" in text:
         raise config_error("contains NUL bytes; is it a binary file?", file=shown)
-    sidecar_path = files.get(f"{stem}.toml")
+    side_name = stem + ".toml"
+    sidecar_path = files.get(side_name)
     body_offset = 0
     if sidecar_path is not None:
-        side_shown = rel(sidecar_path, root)
+        side_shown = shown_dir + side_name
         side_raw = read(sidecar_path, side_shown)
         side_text = substitute(decode(side_raw, file=side_shown), env=env, file=side_shown)
         where = Located(side_shown, side_text)
@@ -297,20 +336,27 @@ def _load_one(
             file=shown,
         )
     if sidecar is None:
-        config = resolver.defaults_only(stem, ctx)
+        config, data = resolver.defaults_only(stem, ctx)
     else:
-        config = resolver.resolve(sidecar, stem, ctx, where)
+        config, data = resolver.resolve(sidecar, stem, ctx, where)
     return ModelSource(
         name=config.name,
-        path=Path(path),
+        path=_child(directory, name),
         rel_path=shown,
         kind=kind,
         text=body,
         line_offset=body_offset,
         config=config,
-        sidecar_path=Path(sidecar_path) if sidecar_path is not None else None,
-        content_hash=content_hash(raw, config),
+        sidecar_path=_child(directory, side_name) if sidecar_path is not None else None,
+        content_hash=content_hash_of(raw, data),
+        config_data=data,
     )
+
+
+# ``directory / name`` for a plain file name, without parsing the path
+# again (two paths per model); the public spelling where the shortcut is
+# missing.
+_child: Callable[[Path, str], Path] = getattr(Path, "_make_child_relpath", Path.joinpath)
 
 
 def _sidecar(data: dict[str, Any], where: Located) -> SidecarConfig:

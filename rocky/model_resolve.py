@@ -26,6 +26,7 @@ from pydantic import BaseModel
 from rocky.envsubst import substitute
 from rocky.model_config import (
     DirDefaults,
+    Freshness,
     GroupConfig,
     ModelConfig,
     ModelGovernance,
@@ -70,6 +71,7 @@ class Resolver:
         self._groups: dict[Path, dict[str, tuple[GroupConfig, Located]]] = {}
         self._tests: dict[Path, dict[str, dict[str, Any]]] = {}
         self._strategies: dict[Hashable, StrategyConfig] = {}
+        self._dumps: dict[int, tuple[BaseModel, dict[str, Any], bool]] = {}
 
     # -- files shared by many models -------------------------------------------------
 
@@ -173,29 +175,35 @@ class Resolver:
 
     # -- resolution ------------------------------------------------------------------
 
-    def defaults_only(self, stem: str, ctx: DirContext) -> ModelConfig:
+    def defaults_only(self, stem: str, ctx: DirContext) -> tuple[ModelConfig, dict[str, Any]]:
         """A ``.rocky`` model without sidecar: the directory defaults, else
-        catalog ``warehouse`` and schema ``default``."""
+        catalog ``warehouse`` and schema ``default``. Returns the config and
+        its dump (see :meth:`resolve`)."""
         d = ctx.defaults
-        where = ctx.defaults_where or Located(None)
+        where = ctx.defaults_where or _NOWHERE
         target = d.target if d is not None else None
-        return _build(
-            name=stem,
-            strategy=self.strategy(d.strategy if d else None, where),
-            target=_shared_fields_set(
-                Target(
-                    catalog=(target.catalog if target else None) or "warehouse",
-                    schema_=(target.schema_ if target else None) or "default",
-                    table=stem,
-                )
+        return self._build(
+            stem,
+            self.strategy(d.strategy if d else None, where),
+            _target(
+                (target.catalog if target else None) or "warehouse",
+                (target.schema_ if target else None) or "default",
+                stem,
             ),
-            intent=d.intent if d else None,
-            freshness=d.freshness if d else None,
+            d.intent if d else None,
+            d.freshness if d else None,
+            _EMPTY,
+            None,
+            _NO_GOVERNANCE,
+            None,
         )
 
     def resolve(
         self, side: SidecarConfig, stem: str, ctx: DirContext, where: Located
-    ) -> ModelConfig:
+    ) -> tuple[ModelConfig, dict[str, Any]]:
+        """The model's resolved config, and its dump: exactly
+        ``config.model_dump(mode="json", by_alias=True)``, built from parts
+        shared by many models where it can be."""
         name = side.name if side.name is not None else stem
         if not name:
             raise where.error("`name` must not be empty", ("name",))
@@ -207,7 +215,7 @@ class Resolver:
         if group is not None:
             _check_group(side, group, name, pinned_schema, where)
         d = ctx.defaults
-        d_where = ctx.defaults_where or Located(None)
+        d_where = ctx.defaults_where or _NOWHERE
         if side.strategy is not None:
             strategy = self.strategy(side.strategy, where)
         elif group is not None and group.strategy is not None and group_where is not None:
@@ -221,19 +229,19 @@ class Resolver:
             governance = ModelGovernance(tags={**group.governance.tags, **side.governance.tags})
         elif not governance.__pydantic_fields_set__:
             governance = _NO_GOVERNANCE  # the sidecar's default: share one
-        tests = list(side.tests) + self._use_tests(side, ctx, name, where)
-        return _build(
-            name=name,
-            strategy=strategy,
-            target=target,
-            intent=side.intent if side.intent is not None else (d.intent if d else None),
-            freshness=side.freshness
-            if side.freshness is not None
-            else (d.freshness if d else None),
-            side=side,
-            tags=tags,
-            governance=governance,
-            tests=tests,
+        tests = side.tests
+        if side.use_test:
+            tests = list(tests) + self._use_tests(side, ctx, name, where)
+        return self._build(
+            name,
+            strategy,
+            target,
+            side.intent if side.intent is not None else (d.intent if d else None),
+            side.freshness if side.freshness is not None else (d.freshness if d else None),
+            side,
+            tags,
+            governance,
+            tests,
         )
 
     def _target(
@@ -247,15 +255,20 @@ class Resolver:
     ) -> Target:
         dt = d.target if d is not None else None
         st = side.target
-        catalog = st.catalog if st is not None and st.catalog is not None else None
+        catalog: str | None = None
+        table = name
+        if st is not None:
+            catalog = st.catalog
+            if st.table is not None:
+                table = st.table
         if catalog is None and dt is not None:
             catalog = dt.catalog
         schema = pinned_schema
-        if schema is None and group is not None and group.schema_template is not None:
-            schema = _fill_template(group.schema_template, side, name, where)
-        if schema is None and dt is not None:
-            schema = dt.schema_
-        table = st.table if st is not None and st.table is not None else name
+        if schema is None:
+            if group is not None and group.schema_template is not None:
+                schema = _fill_template(group.schema_template, side, name, where)
+            if schema is None and dt is not None:
+                schema = dt.schema_
         if catalog is None or schema is None:
             missing = "catalog" if catalog is None else "schema"
             raise where.error(
@@ -265,10 +278,108 @@ class Resolver:
                 "with it beside the model",
             )
         # An empty catalog means the adapter's default one (DuckDB projects).
-        for part, value in (("schema", schema), ("table", table)):
-            if not value.strip():
-                raise where.error(f"model `{name}` has an empty target {part}", ("target", part))
-        return _shared_fields_set(Target(catalog=catalog, schema_=schema, table=table))
+        if not schema.strip():
+            raise where.error(f"model `{name}` has an empty target schema", ("target", "schema"))
+        if not table.strip():
+            raise where.error(f"model `{name}` has an empty target table", ("target", "table"))
+        return _target(catalog, schema, table)
+
+    def _build(
+        self,
+        name: str,
+        strategy: StrategyConfig,
+        target: Target,
+        intent: str | None,
+        freshness: Freshness | None,
+        s: SidecarConfig,
+        tags: dict[str, str] | None,
+        governance: ModelGovernance,
+        tests: list[dict[str, Any]] | None,
+    ) -> tuple[ModelConfig, dict[str, Any]]:
+        # What ``ModelConfig.model_validate`` returns for these (validated)
+        # parts: containers copied, models kept.
+        values: dict[str, Any] = {
+            "name": name,
+            "depends_on": list(s.depends_on),
+            "strategy": strategy,
+            "target": target,
+            "sources": list(s.sources),
+            "adapter": s.adapter,
+            "intent": intent,
+            "group": s.group,
+            "args": dict(s.args),
+            "retention": s.retention,
+            "format": s.format,
+            "format_options": s.format_options.model_dump(exclude_defaults=True)
+            if s.format_options
+            else {},
+            "freshness": freshness,
+            "budget": s.budget,
+            "tags": dict(tags) if tags else {},
+            "governance": governance,
+            "classification": dict(s.classification),
+            "skip": s.skip,
+            "tests": [dict(t) for t in tests] if tests else [],
+            "use_test": [u.model_dump() for u in s.use_test] if s.use_test else [],
+            "test": [dict(t) for t in s.test],
+            "surrogate_key": [k.model_dump() for k in s.surrogate_key] if s.surrogate_key else [],
+            "columns": dict(s.columns),
+        }
+        config = _construct(ModelConfig, values)
+        if (
+            values["sources"]
+            or values["format_options"]
+            or values["budget"] is not None
+            or values["skip"] is not None
+            or values["tests"]
+            or values["use_test"]
+            or values["test"]
+            or values["surrogate_key"]
+            or values["columns"]
+        ):
+            return config, config.model_dump(mode="json", by_alias=True)
+        # The common shape, dumped by hand: plain values copied, the shared
+        # strategy and freshness dumped once each.
+        data: dict[str, Any] = {
+            "name": name,
+            "depends_on": list(s.depends_on),
+            "strategy": self._dump(strategy),
+            "target": {"catalog": target.catalog, "schema": target.schema_, "table": target.table},
+            "sources": [],
+            "adapter": s.adapter,
+            "intent": intent,
+            "group": s.group,
+            "args": dict(s.args),
+            "retention": s.retention,
+            "format": s.format,
+            "format_options": {},
+            "freshness": self._dump(freshness) if freshness is not None else None,
+            "budget": None,
+            "tags": dict(tags) if tags else {},
+            "governance": {"tags": dict(governance.tags)},
+            "classification": dict(s.classification),
+            "skip": None,
+            "tests": [],
+            "use_test": [],
+            "test": [],
+            "surrogate_key": [],
+            "columns": {},
+        }
+        return config, data
+
+    def _dump(self, model: BaseModel) -> dict[str, Any]:
+        """``model.model_dump(mode="json", by_alias=True)`` for a model many
+        configs share (a strategy, a directory's freshness): dumped once,
+        copied for each config."""
+        found = self._dumps.get(id(model))
+        if found is None:
+            data = model.model_dump(mode="json", by_alias=True)
+            flat = not any(type(v) in (dict, list) for v in data.values())
+            # the model is kept with its dump, so its id is not reused
+            found = self._dumps[id(model)] = (model, data, flat)
+        if found[2]:
+            return dict(found[1])
+        return {k: _copy(v) for k, v in found[1].items()}
 
     def _use_tests(
         self, side: SidecarConfig, ctx: DirContext, name: str, where: Located
@@ -351,49 +462,10 @@ def _fill_template(template: str, side: SidecarConfig, name: str, where: Located
     return schema
 
 
-def _build(
-    *,
-    name: str,
-    strategy: StrategyConfig,
-    target: Target,
-    intent: str | None,
-    freshness: Any,
-    side: SidecarConfig | None = None,
-    tags: dict[str, str] | None = None,
-    governance: ModelGovernance | None = None,
-    tests: list[dict[str, Any]] | None = None,
-) -> ModelConfig:
-    s = side or _EMPTY
-    config = ModelConfig.model_validate(
-        {
-            "name": name,
-            "depends_on": s.depends_on,
-            "strategy": strategy,
-            "target": target,
-            "sources": s.sources,
-            "adapter": s.adapter,
-            "intent": intent,
-            "group": s.group,
-            "args": s.args,
-            "retention": s.retention,
-            "format": s.format,
-            "format_options": s.format_options.model_dump(exclude_defaults=True)
-            if s.format_options
-            else {},
-            "freshness": freshness,
-            "budget": s.budget,
-            "tags": tags if tags is not None else {},
-            "governance": governance or _NO_GOVERNANCE,
-            "classification": s.classification,
-            "skip": s.skip,
-            "tests": tests if tests is not None else [],
-            "use_test": [u.model_dump() for u in s.use_test] if s.use_test else [],
-            "test": s.test,
-            "surrogate_key": [k.model_dump() for k in s.surrogate_key] if s.surrogate_key else [],
-            "columns": s.columns,
-        }
-    )
-    return _shared_fields_set(config)
+def _target(catalog: str, schema: str, table: str) -> Target:
+    """``Target(catalog=..., schema=..., table=...)`` for values that are
+    strings already (checked by the tables they come from)."""
+    return _construct(Target, {"catalog": catalog, "schema_": schema, "table": table})
 
 
 # Every field of a resolved config is always given, so each instance's
@@ -404,15 +476,36 @@ def _build(
 _FIELDS_SETS: dict[type[BaseModel], set[str]] = {}
 
 
-def _shared_fields_set(model: _M) -> _M:
-    cls = type(model)
+def _fields_set(cls: type[BaseModel]) -> set[str]:
     shared = _FIELDS_SETS.get(cls)
     if shared is None:
         shared = _FIELDS_SETS[cls] = set(cls.model_fields)
-    if model.__pydantic_fields_set__ == shared:
-        object.__setattr__(model, "__pydantic_fields_set__", shared)
+    return shared
+
+
+def _construct(cls: type[_M], values: dict[str, Any]) -> _M:
+    """The instance ``cls.model_validate`` returns for ``values`` (every
+    field, in declaration order, each already of its field's type), made
+    without running the validator: the parts are validated where they are
+    read, and this runs once per model."""
+    model = cls.__new__(cls)
+    _set = object.__setattr__
+    _set(model, "__dict__", values)
+    _set(model, "__pydantic_fields_set__", _fields_set(cls))
+    _set(model, "__pydantic_extra__", None)
+    _set(model, "__pydantic_private__", None)
     return model
+
+
+def _copy(value: Any) -> Any:
+    """A fresh copy of JSON-like data (dicts, lists and scalars)."""
+    if type(value) is dict:
+        return {k: _copy(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_copy(v) for v in value]
+    return value
 
 
 _EMPTY = SidecarConfig()
 _NO_GOVERNANCE = ModelGovernance()
+_NOWHERE = Located(None)

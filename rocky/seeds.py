@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from rocky.envsubst import substitute
 from rocky.errors import ConfigError
@@ -40,19 +40,36 @@ _TIMESTAMPISH = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _I64 = (-(2**63), 2**63 - 1)
 
 
+# Built on first use (a seed sidecar is rare); default factories are plain
+# functions, which pydantic inspects cheaply.
+_ON_FIRST_USE = ConfigDict(defer_build=True)
+
+
+def _list() -> list[str]:
+    return []
+
+
+def _dict() -> dict[str, str]:
+    return {}
+
+
 class _SeedTarget(StrictModel):
+    model_config = _ON_FIRST_USE
+
     catalog: str | None = None
     schema_: str = Field(default=DEFAULT_SCHEMA, alias="schema")
     table: str | None = None
 
 
 class _SeedSidecar(StrictModel):
+    model_config = _ON_FIRST_USE
+
     name: str | None = None
     target: _SeedTarget | None = None
     strategy: Literal["drop_and_recreate"] = "drop_and_recreate"
-    column_types: dict[str, str] = Field(default_factory=dict)
-    pre_hook: list[str] = Field(default_factory=list)
-    post_hook: list[str] = Field(default_factory=list)
+    column_types: dict[str, str] = Field(default_factory=_dict)
+    pre_hook: list[str] = Field(default_factory=_list)
+    post_hook: list[str] = Field(default_factory=_list)
 
 
 @dataclass(frozen=True)

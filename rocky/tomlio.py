@@ -139,8 +139,8 @@ def parse(text: str, *, file: str | Path | None, line_offset: int = 0) -> dict[s
 
 
 # The fast subset. Control characters other than tab/newline (and so CRLF
-# files) always take the tomllib path.
-_NOT_SUBSET = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]|\\|\"\"\"|'''")
+# files), backslashes and multi-line strings always take the tomllib path.
+_NOT_SUBSET_CHAR = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\\]")
 _KEY = r"[A-Za-z0-9_-]+"
 _STR = r"\"[^\"\x00-\x1f]*\"|'[^'\x00-\x1f]*'"
 _HEADER = re.compile(rf"\[({_KEY}(?:\.{_KEY})*)\][ \t]*(?:#.*)?")
@@ -151,16 +151,28 @@ _KEYVAL = re.compile(
     r"[ \t]*(?:#.*)?"
 )
 _ARRAY_ITEM = re.compile(_STR)
+# Scalar ``key = value`` lines already parsed, by their exact text: the
+# sidecars of a large project repeat most lines (`type = "full_refresh"`,
+# `catalog = "..."`). Cleared when full, so the lines that recur come back.
+_SCALAR_LINES: dict[str, tuple[str, str | int | bool]] = {}
+_SCALAR_LINES_MAX = 4096
 
 
 def _fast_parse(text: str) -> dict[str, Any] | None:
     """Parse the subset or return None (the caller then uses tomllib)."""
-    if _NOT_SUBSET.search(text):
+    if _NOT_SUBSET_CHAR.search(text) or '"""' in text or "'''" in text:
         return None
     root: dict[str, Any] = {}
     current = root
     headers: set[str] = set()
+    seen = _SCALAR_LINES
     for raw in text.split("\n"):
+        known = seen.get(raw)
+        if known is not None:
+            if known[0] in current:
+                return None
+            current[known[0]] = known[1]
+            continue
         line = raw.strip(" \t")
         if not line or line[0] == "#":
             continue
@@ -184,14 +196,20 @@ def _fast_parse(text: str) -> dict[str, Any] | None:
         key, string, integer, boolean, array = kv.groups()
         if key in current:
             return None
+        value: str | int | bool
         if string is not None:
-            current[key] = string[1:-1]
+            value = string[1:-1]
         elif integer is not None:
-            current[key] = int(integer)
+            value = int(integer)
         elif boolean is not None:
-            current[key] = boolean == "true"
+            value = boolean == "true"
         else:
             current[key] = [item[1:-1] for item in _ARRAY_ITEM.findall(array)]
+            continue  # a list: made afresh for every file
+        current[key] = value
+        if len(seen) >= _SCALAR_LINES_MAX:
+            seen.clear()
+        seen[raw] = (key, value)
     return root
 
 

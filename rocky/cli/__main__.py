@@ -5,7 +5,8 @@ any plugin is imported, so a sensor polling it stays cheap.
 interpreter down: after a large compile that frees millions of objects one
 by one (a third of a second at 10,000 models) for nothing. They hold no
 connection, lock or temporary file by then (caches are written atomically
-before the report is printed), so output is flushed and the process ends.
+before the report is printed), so output is flushed and the process ends;
+what they are done with stays allocated until then (:mod:`rocky.lifetime`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ def main() -> None:
     if command_name(args) not in _QUICK_EXIT or "--debug" in args:
         run()
         return
+    from rocky import lifetime
+
+    lifetime.arm()
     try:
         run()
         code = 0

@@ -3,13 +3,13 @@ cycles, one ModelIR per model in execution order, cross-model checks."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from rocky.compiler import checks
 from rocky.compiler.dag import DagOrder
 from rocky.compiler.graph import Deps
-from rocky.compiler.results import FrontEnd, ModelResult, PackedDiag
+from rocky.compiler.results import PackedDiag
 from rocky.compiler.schedule import CompileState
 from rocky.diagnostics import Diagnostic, Span
 from rocky.ir import ModelIR, ProjectIR
@@ -18,6 +18,7 @@ __all__ = [
     "cycle_diagnostics",
     "dependency_diagnostics",
     "model_dependency_diagnostics",
+    "model_ir",
     "packed_diagnostic",
     "project_ir",
 ]
@@ -104,21 +105,19 @@ def cycle_diagnostics(cycles: list[list[str]], models: Mapping[str, Any]) -> lis
     return out
 
 
-def _model_ir(
-    state: CompileState,
-    src: Any,
-    front: FrontEnd,
-    result: ModelResult,
-    config: dict[str, Any],
-) -> ModelIR:
-    deps = state.deps_of(src.name)
+def model_ir(state: CompileState, src: Any, config: dict[str, Any]) -> ModelIR:
+    """The IR of a model that has its result (``state.results``)."""
+    name = src.name
+    front = state.fronts[name]
+    result = state.results[name]
+    deps = state.deps_of(name)
     return ModelIR(
-        name=src.name,
+        name=name,
         file=src.rel_path,
         kind=src.kind,
         sql=front.sql,
         target=src.config.target.ref,
-        strategy=dict(state.strategy_of(src.name)),
+        strategy=dict(state.strategy_of(name)),
         depends_on=deps.models,
         external_refs=tuple(".".join(p) for p in deps.externals),
         columns=result.columns,
@@ -137,12 +136,13 @@ def project_ir(
     dialect: str,
     dag: DagOrder,
     diagnostics: list[Diagnostic],
-    config_of: Callable[[str], dict[str, Any]],
+    built: Mapping[str, ModelIR],
     *,
     only: str | None,
 ) -> ProjectIR:
-    """The IR of every compiled model, in execution order. ``only``: keep
-    just that model's diagnostics (``--model``)."""
+    """The IR of every compiled model, in execution order (``built`` holds
+    each model's ModelIR, made as it was compiled: :func:`model_ir`).
+    ``only``: keep just that model's diagnostics (``--model``)."""
     model_irs: dict[str, ModelIR] = {}
     sources: dict[str, Any] = {}
     star_models: list[str] = []
@@ -156,7 +156,7 @@ def project_ir(
                 sources[".".join(parts)] = cols
         if front.select_star:
             star_models.append(name)
-        model_irs[name] = _model_ir(state, src, front, result, config_of(name))
+        model_irs[name] = built[name]
         diagnostics.extend(_diag(src, d) for d in front.diags)
         diagnostics.extend(_diag(src, d) for d in result.diags)
     spans = {n: _span(models[n], None, None) for n in model_irs}

@@ -5,9 +5,8 @@ a tree costs as much as parsing it):
 
 - front ends, keyed by the model's content (file bytes + resolved config)
   and place: the SQL to run, the tables named, placeholder use and parse
-  diagnostics; and under the same key the resolved config as plain data.
-  This is what lets a warm compile build the DAG without parsing unchanged
-  files.
+  diagnostics. This is what lets a warm compile build the DAG without
+  parsing unchanged files.
 - results, keyed by the front-end key plus the compiled schema of every
   table the model reads: typed columns, lineage, per-model diagnostics, and
   a key of the model's own schema for its dependents' keys.
@@ -29,7 +28,7 @@ import marshal
 import os
 import sys
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 from rocky.compiler.packing import Unpacker
 from rocky.compiler.results import COMPILER_VERSION, FrontEnd, ModelResult
@@ -37,7 +36,7 @@ from rocky.compiler.results import COMPILER_VERSION, FrontEnd, ModelResult
 __all__ = ["CACHE_RELPATH", "CompileCache"]
 
 CACHE_RELPATH: Final = Path(".rocky") / "cache" / "compile.bin"
-_FORMAT: Final = ("rocky-compile-cache", COMPILER_VERSION, sys.version_info[:2])
+_FORMAT: Final = ("rocky-compile-cache", 2, COMPILER_VERSION, sys.version_info[:2])
 
 
 class CompileCache:
@@ -46,10 +45,8 @@ class CompileCache:
         self.env = env
         self.unpack = unpack
         self._front: dict[str, bytes] = {}
-        self._configs: dict[str, bytes] = {}
         self._results: dict[str, bytes] = {}
         self._used_front: dict[str, bytes] = {}
-        self._used_configs: dict[str, bytes] = {}
         self._used_results: dict[str, bytes] = {}
         self.dirty = False
 
@@ -66,34 +63,28 @@ class CompileCache:
             return cache
         if data.get("env") != env:
             return cache
-        front, configs, results = data.get("front"), data.get("configs"), data.get("results")
-        if isinstance(front, dict) and isinstance(configs, dict) and isinstance(results, dict):
-            cache._front, cache._configs, cache._results = front, configs, results
+        front, results = data.get("front"), data.get("results")
+        if isinstance(front, dict) and isinstance(results, dict):
+            cache._front, cache._results = front, results
         return cache
 
     # -- front ends ---------------------------------------------------------------
-    def get_front(self, key: str) -> tuple[FrontEnd, dict[str, Any], dict[str, Any]] | None:
-        """The front end, the resolved config and the strategy as plain data."""
-        front_data, config_data = self._front.get(key), self._configs.get(key)
-        if front_data is None or config_data is None:
+    def get_front(self, key: str, text: str | None = None) -> FrontEnd | None:
+        """The front end; ``text`` is the model's source (shared as its SQL
+        when they are the same)."""
+        front_data = self._front.get(key)
+        if front_data is None:
             return None
         try:
-            front = self.unpack.front_blob(front_data)
-            config, strategy = marshal.loads(config_data)
+            front = self.unpack.front_blob(front_data, text)
         except (TypeError, ValueError, EOFError):
             return None
-        if not isinstance(config, dict) or not isinstance(strategy, dict):
-            return None
         self._used_front[key] = front_data
-        self._used_configs[key] = config_data
-        return front, config, strategy
+        return front
 
-    def put_front(
-        self, key: str, blob: bytes, config: dict[str, Any], strategy: dict[str, Any]
-    ) -> None:
+    def put_front(self, key: str, blob: bytes) -> None:
         """``blob`` from :func:`rocky.compiler.packing.front_blob`."""
         self._used_front[key] = blob
-        self._used_configs[key] = marshal.dumps((config, strategy))
         self.dirty = True
 
     # -- results ------------------------------------------------------------------
@@ -127,7 +118,6 @@ class CompileCache:
             "format": _FORMAT,
             "env": self.env,
             "front": self._used_front,
-            "configs": self._used_configs,
             "results": self._used_results,
         }
         tmp = self.path.with_name(self.path.name + f".{os.getpid()}.tmp")

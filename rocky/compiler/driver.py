@@ -16,7 +16,7 @@ import gc
 import os
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,7 +41,7 @@ from rocky.compiler.results import COMPILER_VERSION, FrontEnd, ModelResult
 from rocky.compiler.schedule import PARALLEL_MIN, CompileState, Scheduler
 from rocky.compiler.schemas import CatalogProvider, CatalogReader, SchemaChain
 from rocky.errors import RockyError
-from rocky.ir import ProjectIR, canonical_json
+from rocky.ir import ModelIR, ProjectIR, canonical_json
 
 __all__ = ["CompileOptions", "CompileResult", "compile_project", "cpus"]
 
@@ -55,7 +55,10 @@ class CompileOptions:
     ``rocky_diagnostics`` hook. ``workers``: None starts one worker process
     when a compile has many models to parse and the machine more than one
     CPU; 0 never does; 1 does whenever there is a model to parse, and shares
-    the work with it from the first model."""
+    the work with it from the first model. ``on_model`` is called with each
+    model's IR as soon as that model is compiled (in no set order; the
+    ProjectIR holds the same objects), so per-model work on the IR can
+    overlap the compile of the rest."""
 
     vars: Mapping[str, str] = field(default_factory=dict)
     with_seed: bool = False
@@ -68,6 +71,7 @@ class CompileOptions:
     state_path: Path | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
     workers: int | None = None
+    on_model: Callable[[ModelIR], None] | None = None
 
 
 @dataclass
@@ -148,8 +152,7 @@ class _Compiler:
         self.project_freshness = freshness is not None
         self.names = ModelNames(project.models)
         self.keys: dict[str, str] = {}
-        self.configs: dict[str, dict[str, Any]] = {}
-        self.strategies: dict[str, dict[str, Any]] = {}
+        self.model_irs: dict[str, ModelIR] = {}
         self.result_keys: dict[str, str] = {}
         self.schema_keys: dict[str, str] = {}
         self.chain: SchemaChain | None = None
@@ -157,25 +160,27 @@ class _Compiler:
 
     # -- keys and the cache ---------------------------------------------------------
     def content_key(self, src: Any) -> str:
-        content = src.content_hash or _hash(
-            src.text, canonical_json(src.config.model_dump(mode="json"))
-        )
+        content = src.content_hash or _hash(src.text, canonical_json(src.config_data))
         return f"{content}:{src.kind}:{src.line_offset}:{src.rel_path}"
 
     def _config(self, name: str) -> dict[str, Any]:
-        found = self.configs.get(name)
-        if found is None:
-            config = self.project.models[name].config
-            found = self.configs[name] = config.model_dump(mode="json", by_alias=True)
+        """The model's resolved config as plain data (the loader's dump)."""
+        found: dict[str, Any] = self.project.models[name].config_data
         return found
 
     def _store_front(self, name: str, front: FrontEnd, blob: bytes | None) -> None:
         if self.cache is not None:
-            state = self.state
-            assert state is not None
-            strategy = state.strategy_of(name)
-            blob = blob or front_blob(front)
-            self.cache.put_front(self.keys[name], blob, self._config(name), strategy)
+            self.cache.put_front(self.keys[name], blob or front_blob(front))
+
+    def _model_done(self, name: str) -> None:
+        """``name`` has its result: its IR now, while the rest compiles."""
+        state = self.state
+        assert state is not None
+        src = self.project.models[name]
+        m = assemble.model_ir(state, src, self._config(name))
+        self.model_irs[name] = m
+        if self.options.on_model is not None:
+            self.options.on_model(m)
 
     def _result_key(self, name: str) -> str:
         key = self.result_keys.get(name)
@@ -260,10 +265,11 @@ class _Compiler:
         models = self.project.models
         fronts: dict[str, FrontEnd] = {}
         for name in sorted(models):
-            key = self.keys[name] = self.content_key(models[name])
-            hit = self.cache.get_front(key) if self.cache is not None else None
+            src = models[name]
+            key = self.keys[name] = self.content_key(src)
+            hit = self.cache.get_front(key, src.text) if self.cache is not None else None
             if hit is not None:
-                fronts[name], self.configs[name], self.strategies[name] = hit
+                fronts[name] = hit
         assert self.chain is not None
         return CompileState(
             sources=models,
@@ -274,11 +280,12 @@ class _Compiler:
             chain=self.chain,
             project_freshness=self.project_freshness,
             fronts=fronts,
-            strategies=self.strategies,
+            strategies={},
             store_front=self._store_front,
             lookup_result=self._lookup_result,
             finish=self._finish,
             unpack=self.unpack,
+            on_complete=self._model_done,
         )
 
     def _closure(self, state: CompileState, target: str) -> list[str]:
@@ -360,7 +367,7 @@ class _Compiler:
             self.dialect,
             dag,
             diagnostics,
-            self._config,
+            self.model_irs,
             only=self.options.model,
         )
 

@@ -33,6 +33,16 @@ class View(NamedTuple):
     line_offset: int
 
 
+def _edges(lineage: tuple[LineageEdge, ...]) -> tuple[tuple[str, str, str, str, str], ...]:
+    """Each edge as (source model, source column, target model, target
+    column, transform)."""
+    out = []
+    for e in lineage:
+        s, t = e.source, e.target
+        out.append((s.model, s.column, t.model, t.column, e.transform))
+    return tuple(out)
+
+
 def view(blob: bytes) -> View:
     return View(*marshal.loads(blob))
 
@@ -49,10 +59,7 @@ def pack_model(m: ModelIR, line_offset: int) -> bytes:
             m.depends_on,
             m.external_refs,
             pack_columns(m.columns),
-            tuple(
-                (e.source.model, e.source.column, e.target.model, e.target.column, e.transform)
-                for e in m.lineage
-            ),
+            _edges(m.lineage),
             m.content_hash,
             m.schema_complete,
             m.select_star,

@@ -28,6 +28,7 @@ from rocky.compiler.results import (
 )
 from rocky.compiler.vars import Prepared, line_col, prepare, restore_placeholders
 from rocky.ir import Column, ColumnRef
+from rocky.types import RockyType
 
 __all__ = [
     "COMPILER_VERSION",
@@ -155,13 +156,15 @@ def analyze(
     *,
     project_freshness: bool,
     ref: Callable[[str, str], ColumnRef] = ColumnRef,
+    column: Callable[[str, RockyType, bool], Column] = Column,
 ) -> ModelResult:
     """Infer one parsed model's columns, lineage and per-model diagnostics.
-    ``ref`` makes the lineage's column references (to share them)."""
+    ``ref`` and ``column`` make the lineage's column references and the
+    columns (to share them)."""
     raw: list[RawDiag] = []
     inferrer = Inferrer(dialect_name, raw, resolver)
     rel = inferrer.model_rel(query)
-    columns = tuple(Column(n, t.type, t.nullable) for n, t in rel.columns)
+    columns = tuple(column(n, t.type, t.nullable) for n, t in rel.columns)
     lineage = edges_for(
         src.name, ((n, t.lineage) for n, t in rel.columns), rel.keys, rel.filters, ref=ref
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import marshal
 from sys import intern
-from typing import Any, TypeAlias
+from typing import Any, Final, TypeAlias
 
 import blake3
 
@@ -60,8 +60,27 @@ def pack_front(front: FrontEnd) -> PackedFront:
     )
 
 
-def pack_columns(columns: tuple[Column, ...]) -> tuple[tuple[str, TypeCode, bool], ...]:
-    return tuple((c.name, type_code(c.type), c.nullable) for c in columns)
+PackedColumn: TypeAlias = tuple[str, TypeCode, bool]
+
+# id(column) -> (column, packed): a compile packs each column several times
+# (cache entry, schema key, worker message, snapshot view) and shares one
+# Column object per distinct column (:meth:`Unpacker.column`). Holding the
+# column keeps its id from being reused; the memo is emptied when it grows.
+_PACKED: dict[int, tuple[Column, PackedColumn]] = {}
+_PACKED_MAX: Final = 500_000
+
+
+def pack_columns(columns: tuple[Column, ...]) -> tuple[PackedColumn, ...]:
+    memo = _PACKED
+    out: list[PackedColumn] = []
+    for c in columns:
+        found = memo.get(id(c))
+        if found is None:
+            if len(memo) >= _PACKED_MAX:
+                memo.clear()
+            found = memo[id(c)] = (c, (c.name, type_code(c.type), c.nullable))
+        out.append(found[1])
+    return tuple(out)
 
 
 def schema_key(packed_columns: Any, complete: bool) -> str:
@@ -73,14 +92,11 @@ def schema_key(packed_columns: Any, complete: bool) -> str:
 
 def pack_result(result: ModelResult) -> PackedResult:
     """Lineage edges lose their target model: it is always the model itself."""
-    return (
-        pack_columns(result.columns),
-        result.complete,
-        tuple(
-            (e.source.model, e.source.column, e.target.column, e.transform) for e in result.lineage
-        ),
-        result.diags,
-    )
+    edges = []
+    for e in result.lineage:
+        source = e.source
+        edges.append((source.model, source.column, e.target.column, e.transform))
+    return (pack_columns(result.columns), result.complete, tuple(edges), result.diags)
 
 
 def front_blob(front: FrontEnd) -> bytes:
@@ -123,6 +139,14 @@ class Unpacker:
         if found is None:
             found = refs[column] = ColumnRef(model, intern(column))
         return found
+
+    def column(self, name: str, type_: RockyType, nullable: bool) -> Column:
+        """The shared Column of that name, type and nullability."""
+        key = (name, type_code(type_), nullable)
+        col = self._columns.get(key)
+        if col is None:
+            col = self._columns[key] = Column(intern(name), type_, nullable)
+        return col
 
     def columns(self, packed: Any) -> tuple[Column, ...]:
         out: list[Column] = []

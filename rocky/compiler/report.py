@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from rocky.diagnostics import Diagnostic, diagnostic_file
-from rocky.ir import ModelIR, ProjectIR
+from rocky.ir import Column, ModelIR, ProjectIR
 
 __all__ = [
     "TIMING_KEYS",
     "CompileReport",
+    "DetailEncoder",
     "ModelErrors",
     "build_report",
     "diagnostic_line",
@@ -34,6 +35,7 @@ __all__ = [
 # The encoder json.dumps(..., separators=(",", ":")) uses: a fragment is
 # byte for byte what it would be inside one dumps of the whole report.
 encode_fragment = json.JSONEncoder(separators=(",", ":"), default=str).encode
+_string = json.encoder.encode_basestring_ascii
 
 # The keys of ``compile_timings``, in the order the report lists them.
 TIMING_KEYS: Final = (
@@ -76,8 +78,8 @@ class CompileReport:
         return tail[1] if tail is not None else None
 
 
-def model_detail(project: Any, m: ModelIR) -> dict[str, Any]:
-    """One ``models_detail`` entry: the reference's keys, then the columns."""
+def _detail_head(project: Any, m: ModelIR) -> dict[str, Any]:
+    """A ``models_detail`` entry without its columns (always the last key)."""
     detail: dict[str, Any] = {
         "name": m.name,
         "strategy": m.strategy,
@@ -93,8 +95,42 @@ def model_detail(project: Any, m: ModelIR) -> dict[str, Any]:
         detail["depends_on"] = list(m.depends_on)
     if config.tags:
         detail["tags"] = dict(config.tags)
+    return detail
+
+
+def model_detail(project: Any, m: ModelIR) -> dict[str, Any]:
+    """One ``models_detail`` entry: the reference's keys, then the columns."""
+    detail = _detail_head(project, m)
     detail["columns"] = [c.to_json() for c in m.columns]
     return detail
+
+
+class DetailEncoder:
+    """Encodes ``models_detail`` entries as :func:`encode_fragment` would,
+    each distinct Column once: the same column objects recur across a
+    project (one per distinct name, type and nullability), and encoding
+    the columns is most of the report's cost."""
+
+    def __init__(self, project: Any) -> None:
+        self.project = project
+        # id -> (column, its JSON): holding the column keeps its id unique
+        self._columns: dict[int, tuple[Column, str]] = {}
+
+    def _column(self, c: Column) -> str:
+        found = self._columns.get(id(c))
+        if found is None:
+            # the C string encoder json.dumps uses (ensure_ascii)
+            text = (
+                f'{{"name":{_string(c.name)},"type":{_string(str(c.type))},'
+                f'"nullable":{"true" if c.nullable else "false"}}}'
+            )
+            found = self._columns[id(c)] = (c, text)
+        return found[1]
+
+    def __call__(self, m: ModelIR) -> str:
+        head = encode_fragment(_detail_head(self.project, m))
+        columns = ",".join([self._column(c) for c in m.columns])
+        return f'{head[:-1]},"columns":[{columns}]}}'
 
 
 def diagnostic_line(
@@ -107,13 +143,22 @@ def diagnostic_line(
     return f"{where}: {model}{d.code} {d.message}" if where else f"{model}{d.code} {d.message}"
 
 
-def build_report(project: Any, ir: ProjectIR, only: Iterable[str] | None = None) -> CompileReport:
+def build_report(
+    project: Any,
+    ir: ProjectIR,
+    only: Iterable[str] | None = None,
+    details: Mapping[str, str] | None = None,
+) -> CompileReport:
     """The report's fragments for ``ir`` (for the models in ``only`` when
-    given: the rest are the caller's)."""
+    given: the rest are the caller's). ``details``: ``models_detail``
+    entries already encoded (by a :class:`DetailEncoder` as the models
+    compiled)."""
     names = list(ir.models) if only is None else [n for n in only if n in ir.models]
     report = CompileReport(order=list(ir.models), layers=len(ir.layers), details={})
+    detail = DetailEncoder(project)
     for name in names:
-        report.details[name] = encode_fragment(model_detail(project, ir.models[name]))
+        found = details.get(name) if details is not None else None
+        report.details[name] = found if found is not None else detail(ir.models[name])
     contracts = {m: c.rel_path for m, c in project.contracts.items()}
     files = {name: str(m.file) for name, m in ir.models.items()}
     wanted = set(names)

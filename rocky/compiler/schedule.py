@@ -63,6 +63,8 @@ class CompileState:
     store_front: Callable[[str, FrontEnd, bytes | None], None]
     lookup_result: Callable[[str], ModelResult | None]
     finish: Callable[[str, ModelResult, str | None, bytes | None], None]
+    # told each model's name once it has its result (``results[name]``)
+    on_complete: Callable[[str], None] | None = None
     trees: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     deps: dict[str, Deps] = field(default_factory=dict)
     guesses: dict[str, list[str]] = field(default_factory=dict)
@@ -181,6 +183,7 @@ class CompileState:
             front,
             project_freshness=self.project_freshness,
             ref=self.unpack.ref,
+            column=self.unpack.column,
         )
         self.infer_ns += time.perf_counter_ns() - start
         self.join_ns += result.join_ns
@@ -199,17 +202,17 @@ class CompileState:
         schema key and cache entry when a worker sent them), or infer it."""
         if not self.fronts[name].ok:
             self.results[name] = FAILED
-            return
-        if result is None:
-            result = self.lookup_result(name)
-        if result is None:
-            result = self.infer(name, tree)
-            if result is FAILED:
-                self.results[name] = FAILED
-                return
-        self.results[name] = result
-        self.rels.forget(name)
-        self.finish(name, result, schema_key, blob)
+        else:
+            if result is None:
+                result = self.lookup_result(name)
+            if result is None:
+                result = self.infer(name, tree)
+            self.results[name] = result
+            if result is not FAILED:
+                self.rels.forget(name)
+                self.finish(name, result, schema_key, blob)
+        if self.on_complete is not None:
+            self.on_complete(name)
 
 
 class Scheduler:

@@ -48,6 +48,7 @@ __all__ = [
     "Scan",
     "Snapshot",
     "StaleSnapshot",
+    "ViewsWriter",
     "default_dirs",
     "scan",
 ]
@@ -221,6 +222,38 @@ def _env_digest(salt: str, value: str | None) -> str:
     return _UNSET if value is None else _digest(salt, value)
 
 
+class ViewsWriter:
+    """A new views file, written a view at a time (a full compile adds each
+    model's as the model compiles) under a temporary name, then renamed
+    into place by :meth:`finish`: a reader of the previous snapshot keeps
+    its own file or notices the new token. Raises OSError when the file
+    cannot be written; :meth:`discard` then removes what was written."""
+
+    def __init__(self, root: Path) -> None:
+        self.target = root / VIEWS_RELPATH
+        self.path = self.target.with_name(f"{self.target.name}.{os.getpid()}.tmp")
+        self.token = os.urandom(_TOKEN_BYTES).hex()
+        self.offsets: dict[str, tuple[int, int]] = {}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = open(self.path, "wb")  # noqa: SIM115 (closed by finish/discard)
+        self._offset = self._file.write(bytes.fromhex(self.token))
+
+    def add(self, name: str, blob: bytes) -> None:
+        self._file.write(blob)
+        self.offsets[name] = (self._offset, len(blob))
+        self._offset += len(blob)
+
+    def finish(self) -> None:
+        self._file.close()
+        os.replace(self.path, self.target)
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):
+            self._file.close()
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+
+
 @dataclass
 class Snapshot:
     """One compile's outcome (see the module docstring). ``report`` is the
@@ -243,7 +276,7 @@ class Snapshot:
     token: str = ""
     root: Path | None = None
     # views not yet in the views file (name, blob), written by save()
-    pending: Iterable[tuple[str, bytes]] = ()
+    pending: Iterable[tuple[str, bytes]] | ViewsWriter = ()
 
     @classmethod
     def create(
@@ -253,11 +286,12 @@ class Snapshot:
         variables_read: Mapping[str, str | None],
         report: dict[str, Any],
         models: dict[str, tuple[list[str], tuple[str, ...]]],
-        views: Iterable[tuple[str, bytes]],
+        views: Iterable[tuple[str, bytes]] | ViewsWriter,
         sources: bytes,
     ) -> Snapshot:
         """A new snapshot; its views (``(model, blob)`` pairs, consumed
-        once) are written to a new views file by :meth:`save`."""
+        once, or a views file being written with one view per model) are
+        written to a new views file by :meth:`save`."""
         salt = os.urandom(16).hex()
         env = {k: _env_digest(salt, v) for k, v in sorted(variables_read.items())}
         entries = {name: (files, deps, None) for name, (files, deps) in models.items()}
@@ -331,26 +365,32 @@ class Snapshot:
         return blob
 
     def _write_views(self, root: Path) -> None:
-        """Append the pending views (or start a new views file when the
-        snapshot has none yet) and record where each one is."""
-        path = root / VIEWS_RELPATH
-        fresh = not self.token
-        if fresh:
-            # a new file under a new name, then renamed: a reader of the
-            # previous snapshot keeps its own file or notices the new token
-            self.token = os.urandom(_TOKEN_BYTES).hex()
-            target, path = path, path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        with open(path, "wb" if fresh else "ab") as handle:
-            if fresh:
-                handle.write(bytes.fromhex(self.token))
-            offset = handle.tell()
-            for name, blob in self.pending:
-                handle.write(blob)
-                files, deps, _ = self.models[name]
-                self.models[name] = (files, deps, (offset, len(blob)))
-                offset += len(blob)
-        if fresh:
-            os.replace(path, target)
+        """Write the pending views to a new views file (when the snapshot
+        has none yet, or they are one already being written), or append them
+        to this snapshot's file; record where each one is."""
+        pending = self.pending
+        if isinstance(pending, ViewsWriter) or not self.token:
+            writer = pending if isinstance(pending, ViewsWriter) else ViewsWriter(root)
+            try:
+                if not isinstance(pending, ViewsWriter):
+                    for name, blob in pending:
+                        writer.add(name, blob)
+                writer.finish()
+            except OSError:
+                writer.discard()
+                raise
+            self.token, written = writer.token, writer.offsets
+        else:
+            written = {}
+            with open(root / VIEWS_RELPATH, "ab") as handle:
+                offset = handle.tell()
+                for name, blob in pending:
+                    handle.write(blob)
+                    written[name] = (offset, len(blob))
+                    offset += len(blob)
+        for name, where in written.items():
+            files, deps, _ = self.models[name]
+            self.models[name] = (files, deps, where)
         self.pending = ()
 
     # -- files -----------------------------------------------------------------------
@@ -366,6 +406,8 @@ class Snapshot:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._write_views(root)
         except OSError:
+            if isinstance(self.pending, ViewsWriter):
+                self.pending.discard()
             return
         data = {
             "format": _FORMAT,

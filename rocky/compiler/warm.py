@@ -111,7 +111,8 @@ def compile_and_snapshot(
     is False. Returns the project, the CompileResult, the report and the
     load time in ms."""
     from rocky.compiler.driver import CompileOptions, compile_project
-    from rocky.compiler.report import build_report
+    from rocky.compiler.lineage_view import pack_model
+    from rocky.compiler.report import DetailEncoder, build_report
     from rocky.envsubst import recording
     from rocky.project import load_project
 
@@ -131,29 +132,65 @@ def compile_and_snapshot(
     with recording() as env_read:
         project = load_project(config_path, models_dir=models_dir, contracts_dir=contracts_dir)
     load_ms = (time.perf_counter() - t0) * 1000
-    result = compile_project(
-        project,
-        CompileOptions(
-            vars=dict(variables or {}),
-            with_seed=with_seed,
-            cache=cache,
-            target_dialect=target_dialect,
-            contracts_dir=contracts_dir,
-        ),
-    )
-    report = build_report(project, result.ir)
-    if before is not None:
-        _save(
+    # Each model's report entry and snapshot view are made as soon as the
+    # model compiles: done then, that work shares the cores with the
+    # compile instead of running alone after it.
+    details: dict[str, str] = {}
+    encode = DetailEncoder(project)
+    sources = project.models
+    views = _views_writer(root) if before is not None else None
+
+    def on_model(m: Any) -> None:
+        nonlocal views
+        details[m.name] = encode(m)
+        if views is not None:
+            try:
+                views.add(m.name, pack_model(m, sources[m.name].line_offset))
+            except OSError:  # no snapshot views this time; the compile goes on
+                views.discard()
+                views = None
+
+    try:
+        result = compile_project(
             project,
-            result,
-            report,
-            inputs,
-            before,
-            env_read,
-            contracts_dir,
-            target_dialect,
+            CompileOptions(
+                vars=dict(variables or {}),
+                with_seed=with_seed,
+                cache=cache,
+                target_dialect=target_dialect,
+                contracts_dir=contracts_dir,
+                on_model=on_model,
+            ),
         )
+        report = build_report(project, result.ir, details=details)
+        if before is not None and views is not None:
+            handed, views = views, None
+            _save(
+                project,
+                result,
+                report,
+                handed,
+                inputs,
+                before,
+                env_read,
+                contracts_dir,
+                target_dialect,
+            )
+    finally:
+        if views is not None:  # not handed to a snapshot
+            views.discard()
     return project, result, report, load_ms
+
+
+def _views_writer(root: Path) -> Any:
+    """A new views file for the snapshot, or None when it cannot be written
+    (a read-only checkout: the compile goes on without a snapshot)."""
+    from rocky.compiler.snapshot import ViewsWriter
+
+    try:
+        return ViewsWriter(root)
+    except OSError:
+        return None
 
 
 def _start_worker_early(root: Path, before: Scan) -> None:
@@ -177,6 +214,7 @@ def _save(
     project: Any,
     result: Any,
     report: CompileReport,
+    views: Any,
     inputs: Inputs,
     before: Scan,
     env_read: Mapping[str, str | None],
@@ -184,6 +222,7 @@ def _save(
     target_dialect: str | None,
 ) -> None:
     from rocky.compiler.lineage_view import pack_model, pack_sources
+    from rocky.lifetime import keep_until_exit
 
     ir = result.ir
     seen = before.stats
@@ -196,11 +235,19 @@ def _save(
         if not all(f in seen for f in files):
             # a model the walk did not see (outside its directories, or
             # unreadable then): no snapshot could notice it change
+            views.discard()
             Snapshot.remove(project.root)
             return
         models[name] = (files, tuple(m.depends_on))
-    # packed one at a time as the views file is written
-    views = ((n, pack_model(m, project.models[n].line_offset)) for n, m in ir.models.items())
+    # ``views`` (a ViewsWriter, now this function's) holds the view of
+    # every model that compiled; the snapshot's save finishes or discards it
+    try:
+        for n, m in ir.models.items():
+            if n not in views.offsets:
+                views.add(n, pack_model(m, project.models[n].line_offset))
+    except OSError:
+        views.discard()
+        return
     snap = Snapshot.create(
         inputs, before, env_read, report_data(report), models, views, pack_sources(ir.sources)
     )
@@ -212,6 +259,7 @@ def _save(
         incremental=_incremental_allowed(project, result, contracts_dir, target_dialect),
     )
     snap.save(project.root)
+    keep_until_exit(snap)
 
 
 def _incremental_allowed(
@@ -307,7 +355,10 @@ def lineage_ir(
         found = _snapshot_ir(config_path, model, **options)
     if found is not None:
         return found
-    _, result, _, _ = compile_and_snapshot(config_path, **options)
+    from rocky.lifetime import keep_until_exit
+
+    project, result, report, _ = compile_and_snapshot(config_path, **options)
+    keep_until_exit(project, result, report)
     return result.ir
 
 

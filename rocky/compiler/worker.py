@@ -140,6 +140,7 @@ class _Worker:
                 resolver,
                 front,
                 project_freshness=self.freshness,
+                column=self.unpack.column,  # one object per distinct column
             )
         except ModelSchemaMissing:
             return (inp.name, packed, None, 0, t1 - t0, 0)

@@ -418,3 +418,29 @@ def test_a_snapshot_replaced_by_a_concurrent_compile_is_noticed(project: Path) -
     _edit(project / "models/stg_orders.sql", "amount > 10", "amount > 11")
     assert recompile(old, old.changes(), {}, started=0.0) is None
     assert _same_as_full(project) == ["stg_orders"]  # the current snapshot still works
+
+
+def test_a_cache_directory_that_cannot_be_written_costs_only_the_snapshot(
+    tmp_path: Path,
+) -> None:
+    root = write_project(tmp_path / "p", FILES)
+    (root / ".rocky").write_text("a file where the cache directory would go")
+    assert _snapshot(root, **PLAIN) == _full(root, **PLAIN)
+    assert (root / ".rocky").read_text().startswith("a file")
+    assert _warm(root, **PLAIN) is None
+
+
+def test_the_views_file_is_written_under_a_temporary_name_and_renamed(project: Path) -> None:
+    cache_dir = (project / VIEWS_RELPATH).parent
+    token = (project / VIEWS_RELPATH).read_bytes()[:16]
+    (project / "models" / "new_model.sql").write_text("SELECT id FROM stg_orders")
+    (project / "models" / "new_model.toml").write_text("")
+    assert _warm(project, **PLAIN) is None  # a new file: a full compile is needed
+    _snapshot(project, **PLAIN)
+    assert (project / VIEWS_RELPATH).read_bytes()[:16] != token
+    assert sorted(p.name for p in cache_dir.iterdir()) == [
+        "compile.bin",
+        "project-views.bin",
+        "project.bin",
+    ]
+    assert _same_as_full(project) == []

@@ -87,6 +87,7 @@ def _plain_compile(
 ) -> None:
     from rocky.compiler.report import TIMING_KEYS
     from rocky.compiler.warm import cached_report, compile_and_snapshot
+    from rocky.lifetime import keep_until_exit
 
     t0 = time.perf_counter()
     # A short-lived command: the parse trees are garbage once the IR exists,
@@ -99,7 +100,8 @@ def _plain_compile(
         timings["total_ms"] = (time.perf_counter() - t0) * 1000
         _report(ctx, warm.report, timings, output)
         return
-    _, result, report, load_ms = compile_and_snapshot(config, **common)
+    project, result, report, load_ms = compile_and_snapshot(config, **common)
+    keep_until_exit(project, result, report)
     timings = dict(result.timings)
     timings["project_load_ms"] = load_ms
     timings["total_ms"] = timings["total_ms"] + load_ms
