@@ -3,7 +3,7 @@ cycles, one ModelIR per model in execution order, cross-model checks."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from rocky.compiler import checks
@@ -19,6 +19,7 @@ __all__ = [
     "dependency_diagnostics",
     "model_dependency_diagnostics",
     "model_ir",
+    "own_diagnostics",
     "packed_diagnostic",
     "project_ir",
 ]
@@ -81,8 +82,9 @@ def dependency_diagnostics(
     deps: dict[str, list[str]] = {}
     for name in state.names:
         found = state.deps_of(name)
-        span = _span(models[name], None, None)
-        diagnostics.extend(model_dependency_diagnostics(name, found, span))
+        if found.unknown or found.self_dep:
+            span = _span(models[name], None, None)
+            diagnostics.extend(model_dependency_diagnostics(name, found, span))
         deps[name] = list(found.models)
     return diagnostics, deps
 
@@ -129,6 +131,31 @@ def model_ir(state: CompileState, src: Any, config: dict[str, Any]) -> ModelIR:
     )
 
 
+def own_diagnostics(state: CompileState, src: Any) -> list[Diagnostic]:
+    """The diagnostics of a compiled model's own parse and inference."""
+    name = src.name
+    out = [_diag(src, d) for d in state.fronts[name].diags]
+    out.extend(_diag(src, d) for d in state.results[name].diags)
+    return out
+
+
+class _ModelSpans(Mapping[str, Span]):
+    """The span a model-level diagnostic points at, made when asked for
+    (cross-model checks name few models)."""
+
+    def __init__(self, models: Mapping[str, Any]) -> None:
+        self._models = models
+
+    def __getitem__(self, name: str) -> Span:
+        return _span(self._models[name], None, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._models)
+
+    def __len__(self) -> int:
+        return len(self._models)
+
+
 def project_ir(
     state: CompileState,
     chain: Any,
@@ -137,19 +164,19 @@ def project_ir(
     dag: DagOrder,
     diagnostics: list[Diagnostic],
     built: Mapping[str, ModelIR],
+    own: Mapping[str, list[Diagnostic]],
     *,
     only: str | None,
 ) -> ProjectIR:
-    """The IR of every compiled model, in execution order (``built`` holds
-    each model's ModelIR, made as it was compiled: :func:`model_ir`).
-    ``only``: keep just that model's diagnostics (``--model``)."""
+    """The IR of every compiled model, in execution order. ``built`` and
+    ``own`` hold each model's ModelIR and own diagnostics, made as it was
+    compiled (:func:`model_ir`, :func:`own_diagnostics`). ``only``: keep
+    just that model's diagnostics (``--model``)."""
     model_irs: dict[str, ModelIR] = {}
     sources: dict[str, Any] = {}
     star_models: list[str] = []
     for name in dag.order:
-        src = models[name]
         front = state.fronts[name]
-        result = state.results[name]
         for parts in state.deps_of(name).externals:
             cols = chain.lookup(parts)
             if cols is not None:
@@ -157,9 +184,8 @@ def project_ir(
         if front.select_star:
             star_models.append(name)
         model_irs[name] = built[name]
-        diagnostics.extend(_diag(src, d) for d in front.diags)
-        diagnostics.extend(_diag(src, d) for d in result.diags)
-    spans = {n: _span(models[n], None, None) for n in model_irs}
+        diagnostics.extend(own[name])
+    spans = _ModelSpans({n: models[n] for n in model_irs})
     diagnostics.extend(checks.target_collisions(model_irs.values(), spans))
     diagnostics.extend(checks.select_star_blast_radius(model_irs, star_models, spans))
     if only is not None:

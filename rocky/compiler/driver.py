@@ -40,6 +40,7 @@ from rocky.compiler.report import TIMING_KEYS
 from rocky.compiler.results import COMPILER_VERSION, FrontEnd, ModelResult
 from rocky.compiler.schedule import PARALLEL_MIN, CompileState, Scheduler
 from rocky.compiler.schemas import CatalogProvider, CatalogReader, SchemaChain
+from rocky.diagnostics import Diagnostic
 from rocky.errors import RockyError
 from rocky.ir import ModelIR, ProjectIR, canonical_json
 
@@ -56,9 +57,10 @@ class CompileOptions:
     when a compile has many models to parse and the machine more than one
     CPU; 0 never does; 1 does whenever there is a model to parse, and shares
     the work with it from the first model. ``on_model`` is called with each
-    model's IR as soon as that model is compiled (in no set order; the
-    ProjectIR holds the same objects), so per-model work on the IR can
-    overlap the compile of the rest."""
+    model's IR and the diagnostics of its own parse and inference as soon as
+    that model is compiled (in no set order; the ProjectIR holds the same
+    objects), so per-model work on them can overlap the compile of the
+    rest."""
 
     vars: Mapping[str, str] = field(default_factory=dict)
     with_seed: bool = False
@@ -71,7 +73,7 @@ class CompileOptions:
     state_path: Path | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
     workers: int | None = None
-    on_model: Callable[[ModelIR], None] | None = None
+    on_model: Callable[[ModelIR, list[Diagnostic]], None] | None = None
 
 
 @dataclass
@@ -153,6 +155,7 @@ class _Compiler:
         self.names = ModelNames(project.models)
         self.keys: dict[str, str] = {}
         self.model_irs: dict[str, ModelIR] = {}
+        self.model_diags: dict[str, list[Diagnostic]] = {}
         self.result_keys: dict[str, str] = {}
         self.schema_keys: dict[str, str] = {}
         self.chain: SchemaChain | None = None
@@ -178,9 +181,11 @@ class _Compiler:
         assert state is not None
         src = self.project.models[name]
         m = assemble.model_ir(state, src, self._config(name))
+        own = assemble.own_diagnostics(state, src)
         self.model_irs[name] = m
+        self.model_diags[name] = own
         if self.options.on_model is not None:
-            self.options.on_model(m)
+            self.options.on_model(m, own)
 
     def _result_key(self, name: str) -> str:
         key = self.result_keys.get(name)
@@ -368,6 +373,7 @@ class _Compiler:
             dag,
             diagnostics,
             self.model_irs,
+            self.model_diags,
             only=self.options.model,
         )
 

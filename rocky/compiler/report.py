@@ -23,8 +23,8 @@ from rocky.ir import Column, ModelIR, ProjectIR
 __all__ = [
     "TIMING_KEYS",
     "CompileReport",
-    "DetailEncoder",
     "ModelErrors",
+    "ReportEncoder",
     "build_report",
     "diagnostic_line",
     "encode_fragment",
@@ -105,16 +105,20 @@ def model_detail(project: Any, m: ModelIR) -> dict[str, Any]:
     return detail
 
 
-class DetailEncoder:
-    """Encodes ``models_detail`` entries as :func:`encode_fragment` would,
-    each distinct Column once: the same column objects recur across a
-    project (one per distinct name, type and nullability), and encoding
-    the columns is most of the report's cost."""
+class ReportEncoder:
+    """Encodes ``models_detail`` entries and diagnostics as
+    :func:`encode_fragment` would, each object once (by identity, holding
+    the object so its id stays unique), and each distinct Column once: the
+    same column objects recur across a project (one per distinct name, type
+    and nullability), and encoding the columns is most of a detail's cost.
+    A compile encodes each model's pieces as the model compiles; the
+    report then finds them here."""
 
     def __init__(self, project: Any) -> None:
         self.project = project
-        # id -> (column, its JSON): holding the column keeps its id unique
         self._columns: dict[int, tuple[Column, str]] = {}
+        self._details: dict[int, tuple[ModelIR, str]] = {}
+        self._diagnostics: dict[int, tuple[Diagnostic, str]] = {}
 
     def _column(self, c: Column) -> str:
         found = self._columns.get(id(c))
@@ -127,10 +131,19 @@ class DetailEncoder:
             found = self._columns[id(c)] = (c, text)
         return found[1]
 
-    def __call__(self, m: ModelIR) -> str:
-        head = encode_fragment(_detail_head(self.project, m))
-        columns = ",".join([self._column(c) for c in m.columns])
-        return f'{head[:-1]},"columns":[{columns}]}}'
+    def detail(self, m: ModelIR) -> str:
+        found = self._details.get(id(m))
+        if found is None:
+            head = encode_fragment(_detail_head(self.project, m))
+            columns = ",".join([self._column(c) for c in m.columns])
+            found = self._details[id(m)] = (m, f'{head[:-1]},"columns":[{columns}]}}')
+        return found[1]
+
+    def diagnostic(self, d: Diagnostic) -> str:
+        found = self._diagnostics.get(id(d))
+        if found is None:
+            found = self._diagnostics[id(d)] = (d, encode_fragment(d.to_json()))
+        return found[1]
 
 
 def diagnostic_line(
@@ -147,18 +160,16 @@ def build_report(
     project: Any,
     ir: ProjectIR,
     only: Iterable[str] | None = None,
-    details: Mapping[str, str] | None = None,
+    encoder: ReportEncoder | None = None,
 ) -> CompileReport:
     """The report's fragments for ``ir`` (for the models in ``only`` when
-    given: the rest are the caller's). ``details``: ``models_detail``
-    entries already encoded (by a :class:`DetailEncoder` as the models
-    compiled)."""
+    given: the rest are the caller's). ``encoder``: one that has already
+    encoded some of the pieces (as the models compiled)."""
     names = list(ir.models) if only is None else [n for n in only if n in ir.models]
     report = CompileReport(order=list(ir.models), layers=len(ir.layers), details={})
-    detail = DetailEncoder(project)
+    encode = encoder if encoder is not None else ReportEncoder(project)
     for name in names:
-        found = details.get(name) if details is not None else None
-        report.details[name] = found if found is not None else detail(ir.models[name])
+        report.details[name] = encode.detail(ir.models[name])
     contracts = {m: c.rel_path for m, c in project.contracts.items()}
     files = {name: str(m.file) for name, m in ir.models.items()}
     wanted = set(names)
@@ -166,7 +177,7 @@ def build_report(
         owner = d.model if d.model in ir.models else None
         if owner is not None and owner not in wanted:
             continue
-        text = encode_fragment(d.to_json())
+        text = encode.diagnostic(d)
         if owner is None:
             report.tail.append(text)
         else:

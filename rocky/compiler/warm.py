@@ -112,7 +112,7 @@ def compile_and_snapshot(
     load time in ms."""
     from rocky.compiler.driver import CompileOptions, compile_project
     from rocky.compiler.lineage_view import pack_model
-    from rocky.compiler.report import DetailEncoder, build_report
+    from rocky.compiler.report import ReportEncoder, build_report
     from rocky.envsubst import recording
     from rocky.project import load_project
 
@@ -135,14 +135,15 @@ def compile_and_snapshot(
     # Each model's report entry and snapshot view are made as soon as the
     # model compiles: done then, that work shares the cores with the
     # compile instead of running alone after it.
-    details: dict[str, str] = {}
-    encode = DetailEncoder(project)
+    encoder = ReportEncoder(project)
     sources = project.models
     views = _views_writer(root) if before is not None else None
 
-    def on_model(m: Any) -> None:
+    def on_model(m: Any, diagnostics: list[Any]) -> None:
         nonlocal views
-        details[m.name] = encode(m)
+        encoder.detail(m)
+        for d in diagnostics:
+            encoder.diagnostic(d)
         if views is not None:
             try:
                 views.add(m.name, pack_model(m, sources[m.name].line_offset))
@@ -162,7 +163,7 @@ def compile_and_snapshot(
                 on_model=on_model,
             ),
         )
-        report = build_report(project, result.ir, details=details)
+        report = build_report(project, result.ir, encoder=encoder)
         if before is not None and views is not None:
             handed, views = views, None
             _save(
