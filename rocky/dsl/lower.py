@@ -116,7 +116,7 @@ def lower(program: Program, *, dialect: DialectType = None) -> exp.Select:
     function classes calls become and the default NULL ordering of `sort`,
     exactly as parsing the equivalent SQL in that dialect would.
     """
-    lowerer = _Lowerer(Dialect.get_or_raise(dialect), program.path)
+    lowerer = _Lowerer(_dialect(dialect), program.path)
     ctes = [
         exp.CTE(
             this=lowerer.pipeline(let.steps, let.span),
@@ -136,14 +136,34 @@ def compile_dsl(text: str, path: str = "<string>", *, dialect: DialectType = Non
     return lower(parse(text, path), dialect=dialect)
 
 
+# Dialects by name: building one is slower than lowering a small file, and
+# lowering only reads it.
+_DIALECTS: dict[str | None, Dialect] = {}
+
+
+def _dialect(dialect: DialectType) -> Dialect:
+    if dialect is None or isinstance(dialect, str):
+        found = _DIALECTS.get(dialect)
+        if found is None:
+            found = _DIALECTS[dialect] = Dialect.get_or_raise(dialect)
+        return found
+    return Dialect.get_or_raise(dialect)
+
+
+_Identifier = exp.Identifier
+_Column = exp.Column
+
+
 def _ident(name: str) -> exp.Identifier:
-    return exp.Identifier(this=name, quoted=False)
+    return _Identifier(this=name, quoted=False)
 
 
 def _column(name: str, table: str | None = None) -> exp.Column:
     if table is None:
-        return exp.Column(this=_ident(name))
-    return exp.Column(this=_ident(name), table=_ident(table))
+        return _Column(this=_Identifier(this=name, quoted=False))
+    return _Column(
+        this=_Identifier(this=name, quoted=False), table=_Identifier(this=table, quoted=False)
+    )
 
 
 def _table(parts: Sequence[str], alias: str | None = None) -> exp.Table:
@@ -230,6 +250,15 @@ class _Lowerer:
 
     def _expr(self, expr: Expr, env: _Env) -> exp.Expr:
         self.size += 1
+        # Most frequent node kinds first.
+        if isinstance(expr, Column):
+            if expr.table is None and expr.name in env:
+                return self.inline(env[expr.name])
+            return _column(expr.name, expr.table)
+        if isinstance(expr, Call):
+            args = [self._expr(arg, env) for arg in expr.args]
+            call = self._function(expr.name, args)
+            return call if expr.over is None else self._window(call, expr.over)
         if isinstance(expr, Binary):
             # Walk the left spine iteratively: `a or b or ...` may be long.
             spine = [expr]
@@ -242,10 +271,6 @@ class _Lowerer:
                 result = self.binary(binary.op, result, self._expr(binary.right, env))
             self.size += len(spine) - 1
             return result
-        if isinstance(expr, Column):
-            if expr.table is None and expr.name in env:
-                return self.inline(env[expr.name])
-            return _column(expr.name, expr.table)
         if isinstance(expr, Number):
             return exp.Literal(this=expr.value, is_string=False)
         if isinstance(expr, String):
@@ -270,10 +295,6 @@ class _Lowerer:
                 operand = _paren(operand)
             test = exp.Is(this=operand, expression=exp.Null())
             return exp.Not(this=test) if expr.negated else test
-        if isinstance(expr, Call):
-            args = [self._expr(arg, env) for arg in expr.args]
-            call = self._function(expr.name, args)
-            return call if expr.over is None else self._window(call, expr.over)
         return self._match(expr, env)
 
     def inline(self, entry: tuple[exp.Expr, int]) -> exp.Expr:

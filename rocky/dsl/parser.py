@@ -1,10 +1,12 @@
 """Recursive-descent parser: `.rocky` tokens -> :class:`rocky.dsl.ast.Program`.
 
-The expression functions follow the grammar's precedence ladder one function
-per level (or, and, comparison, additive, multiplicative, unary, primary) and
-count their nesting the way the original tool does, so a file is rejected as
-too deeply nested exactly when the original rejects it. The count also bounds
-the Python stack: no input can reach the interpreter's recursion limit.
+Expressions are parsed by precedence climbing over the grammar's ladder (or,
+and, comparison, additive, multiplicative, unary, primary), recursing only
+where an operator or a nested expression needs it. Nesting is still counted
+per ladder level, the way the original tool counts it, so a file is rejected
+as too deeply nested exactly when (and where) the original rejects it. The
+count also bounds the Python stack: no input can reach the interpreter's
+recursion limit.
 
 The lists inside braces and call parentheses take optional commas, and a
 trailing comma is fine; `sort` and `on` lists need their commas. That is the
@@ -87,8 +89,34 @@ _COMPARISONS = {
     ">": BinOp.GT,
     ">=": BinOp.GE,
 }
-_ADDITIVE = {"+": BinOp.ADD, "-": BinOp.SUB}
-_MULTIPLICATIVE = {"*": BinOp.MUL, "/": BinOp.DIV, "%": BinOp.MOD}
+
+# The original's precedence ladder, one level per grammar function; `_expr`
+# sits above `_OR` and each level counts one towards MAX_EXPR_DEPTH.
+_OR, _AND, _CMP, _ADD, _MUL, _UNARY = 1, 2, 3, 4, 5, 6
+_BINOPS = {
+    "or": BinOp.OR,
+    "and": BinOp.AND,
+    **_COMPARISONS,
+    "+": BinOp.ADD,
+    "-": BinOp.SUB,
+    "*": BinOp.MUL,
+    "/": BinOp.DIV,
+    "%": BinOp.MOD,
+}
+_LEVELS = {
+    "or": _OR,
+    "and": _AND,
+    "is": _CMP,
+    **dict.fromkeys(_COMPARISONS, _CMP),
+    "+": _ADD,
+    "-": _ADD,
+    "*": _MUL,
+    "/": _MUL,
+    "%": _MUL,
+}
+
+
+_new_span = tuple.__new__  # skips NamedTuple's Python-level __new__
 
 
 def parse(text: str, path: str = "<string>") -> Program:
@@ -102,14 +130,13 @@ def parse_tokens(tokens: list[Token], path: str = "<string>") -> Program:
 
 
 class _Parser:
-    __slots__ = ("_depth", "_last", "_path", "_pos", "_tok", "_tokens")
+    __slots__ = ("_last", "_path", "_pos", "_tok", "_tokens")
 
     def __init__(self, tokens: list[Token], path: str) -> None:
         self._tokens = tokens
         self._pos = 0
         self._tok = tokens[0]
         self._last = tokens[0]
-        self._depth = 0
         self._path = path
 
     # --- token plumbing ----------------------------------------------------
@@ -122,25 +149,39 @@ class _Parser:
             self._tok = self._tokens[self._pos]
         return tok
 
+    # The helpers below step over a token they know is not EOF inline: they
+    # run for nearly every token.
+
     def _accept(self, kind: str) -> bool:
-        if self._tok.kind == kind:
-            self._advance()
+        tok = self._tok
+        if tok.kind == kind:
+            self._last = tok
+            self._pos += 1
+            self._tok = self._tokens[self._pos]
             return True
         return False
 
     def _expect(self, kind: str, hint: str | None = None) -> Token:
-        if self._tok.kind != kind:
+        tok = self._tok
+        if tok.kind != kind:
             raise self._error(kind, f"'{kind}'", hint)
-        return self._advance()
+        self._last = tok
+        self._pos += 1
+        self._tok = self._tokens[self._pos]
+        return tok
 
     def _ident(self, hint: str | None = None) -> str:
-        if self._tok.kind != IDENT:
+        tok = self._tok
+        if tok.kind != IDENT:
             raise self._error("identifier", "identifier", hint)
-        return self._advance().value
+        self._last = tok
+        self._pos += 1
+        self._tok = self._tokens[self._pos]
+        return tok.value
 
     def _span(self, first: Token) -> Span:
         last = self._last
-        return Span(first.line, first.col, first.start, last.end, last.end_line)
+        return _new_span(Span, (first.line, first.col, first.start, last.end, last.end_line))
 
     def _error(self, expected: str, label: str, hint: str | None = None) -> DslSyntaxError:
         tok = self._tok
@@ -372,145 +413,120 @@ class _Parser:
         )
 
     # --- expressions -------------------------------------------------------
+    #
+    # Precedence climbing over the binary levels. ``depth`` is the value the
+    # ladder's counter holds on entering a level, so the nesting limit trips
+    # at exactly the token where the original trips. Entering a level and
+    # descending to its operand consumes no token, so one check of the
+    # deepest level on that path stands for all of them.
 
-    def _enter(self) -> None:
-        if self._depth >= MAX_EXPR_DEPTH:
-            tok = self._tok
-            raise DslSyntaxError(
-                f"expression nested too deeply: depth {self._depth + 1} "
-                f"exceeds limit {MAX_EXPR_DEPTH}",
-                file=self._path,
-                line=tok.line,
-                col=tok.col,
-                expected="shallower expression",
-                found=tok.text or None,
-                hint="move part of the expression into a `derive` step or a `let` binding",
-            )
-        self._depth += 1
+    def _too_deep(self) -> DslSyntaxError:
+        tok = self._tok
+        return DslSyntaxError(
+            f"expression nested too deeply: depth {MAX_EXPR_DEPTH + 1} "
+            f"exceeds limit {MAX_EXPR_DEPTH}",
+            file=self._path,
+            line=tok.line,
+            col=tok.col,
+            expected="shallower expression",
+            found=tok.text or None,
+            hint="move part of the expression into a `derive` step or a `let` binding",
+        )
 
     def _expr(self) -> Expr:
-        self._enter()
-        expr = self._or()
-        self._depth -= 1
-        return expr
+        return self._binary(_OR, 1)
 
-    def _or(self) -> Expr:
-        self._enter()
-        left = self._and()
-        while self._tok.kind == "or":
-            self._advance()
-            left = Binary(BinOp.OR, left, self._and())
-        self._depth -= 1
-        return left
+    def _binary(self, level: int, depth: int) -> Expr:
+        """Operators of ``level`` and tighter, the ladder entered at ``level``
+        with its counter at ``depth``."""
+        if depth + _UNARY - level >= MAX_EXPR_DEPTH:
+            raise self._too_deep()
+        left = self._unary(depth + _UNARY - level)
+        ceiling = _MUL
+        while True:
+            tok = self._tok
+            kind = tok.kind
+            op_level = _LEVELS.get(kind)
+            if op_level is None or op_level < level or op_level > ceiling:
+                return left
+            # `tok` is an operator, never EOF: step over it directly.
+            self._last = tok
+            self._pos += 1
+            self._tok = self._tokens[self._pos]
+            inner = depth + op_level - level + 1  # the right operand's level
+            right: Expr
+            if op_level == _MUL:
+                if inner >= MAX_EXPR_DEPTH:
+                    raise self._too_deep()
+                right = self._unary(inner)
+            elif op_level == _CMP:
+                ceiling = _AND  # comparisons do not chain
+                if kind == "is":
+                    negated = self._accept("not")
+                    self._expect("null", "`is` only tests for null: `x is null`, `x is not null`")
+                    left = IsNull(left, negated)
+                    continue
+                right = self._binary(_ADD, inner)
+            else:
+                ceiling = op_level
+                right = self._binary(op_level + 1, inner)
+            left = Binary(_BINOPS[kind], left, right)
 
-    def _and(self) -> Expr:
-        self._enter()
-        left = self._comparison()
-        while self._tok.kind == "and":
-            self._advance()
-            left = Binary(BinOp.AND, left, self._comparison())
-        self._depth -= 1
-        return left
-
-    def _comparison(self) -> Expr:
-        self._enter()
-        left = self._additive()
+    def _unary(self, depth: int) -> Expr:
+        """Prefix `not` and `-`; the caller checked ``depth``."""
         kind = self._tok.kind
-        if kind == "is":
+        if kind == "not" or kind == "-":
             self._advance()
-            negated = self._accept("not")
-            self._expect("null", "`is` only tests for null: `x is null`, `x is not null`")
-            left = IsNull(left, negated)
-        else:
-            op = _COMPARISONS.get(kind)
-            if op is not None:
-                self._advance()
-                left = Binary(op, left, self._additive())
-        self._depth -= 1
-        return left
+            if depth + 1 >= MAX_EXPR_DEPTH:
+                raise self._too_deep()
+            operand = self._unary(depth + 1)
+            return Unary("not", operand) if kind == "not" else Unary("-", operand)
+        if depth + 1 >= MAX_EXPR_DEPTH:
+            raise self._too_deep()
+        return self._primary(depth + 1)
 
-    def _additive(self) -> Expr:
-        self._enter()
-        left = self._multiplicative()
-        op = _ADDITIVE.get(self._tok.kind)
-        while op is not None:
-            self._advance()
-            left = Binary(op, left, self._multiplicative())
-            op = _ADDITIVE.get(self._tok.kind)
-        self._depth -= 1
-        return left
-
-    def _multiplicative(self) -> Expr:
-        self._enter()
-        left = self._unary()
-        op = _MULTIPLICATIVE.get(self._tok.kind)
-        while op is not None:
-            self._advance()
-            left = Binary(op, left, self._unary())
-            op = _MULTIPLICATIVE.get(self._tok.kind)
-        self._depth -= 1
-        return left
-
-    def _unary(self) -> Expr:
-        self._enter()
-        kind = self._tok.kind
-        expr: Expr
-        if kind == "not":
-            self._advance()
-            expr = Unary("not", self._unary())
-        elif kind == "-":
-            self._advance()
-            expr = Unary("-", self._unary())
-        else:
-            expr = self._primary()
-        self._depth -= 1
-        return expr
-
-    def _primary(self) -> Expr:
-        self._enter()
+    def _primary(self, depth: int) -> Expr:
         tok = self._tok
         kind = tok.kind
-        expr: Expr
         if kind == IDENT:
-            self._advance()
-            if self._tok.kind == "(":
-                expr = self._call(tok.value)
-            elif self._accept("."):
-                expr = Column(self._ident(), tok.value)
-            else:
-                expr = Column(tok.value)
-        elif kind == NUMBER:
-            self._advance()
+            self._last = tok
+            self._pos += 1
+            self._tok = nxt = self._tokens[self._pos]
+            if nxt.kind == "(":
+                return self._call(tok.value, depth)
+            if nxt.kind == ".":
+                self._advance()
+                return Column(self._ident(), tok.value)
+            return Column(tok.value)
+        expr: Expr
+        if kind == NUMBER:
             expr = Number(tok.text)
         elif kind == STRING:
-            self._advance()
             expr = String(tok.value)
         elif kind == DATE:
-            self._advance()
             expr = Date(tok.value)
-        elif kind in ("true", "false"):
-            self._advance()
+        elif kind == "true" or kind == "false":
             expr = Bool(kind == "true")
         elif kind == "null":
-            self._advance()
             expr = Null()
         elif kind == "(":
             self._advance()
-            expr = self._expr()
+            expr = self._binary(_OR, depth + 2)
             self._expect(")")
+            return expr
         elif kind == "match":
             self._advance()
-            expr = self._match()
+            return self._match(depth)
         else:
             raise self._error("expression", "expression")
-        self._depth -= 1
+        self._advance()
         return expr
 
-    def _call(self, name: str) -> Call:
+    def _call(self, name: str, depth: int) -> Call:
         self._advance()  # (
         args: list[Expr] = []
         while self._tok.kind != ")":
-            args.append(self._expr())
+            args.append(self._binary(_OR, depth + 2))
             self._accept(",")
         self._advance()
         over = self._window() if self._accept("over") else None
@@ -565,8 +581,8 @@ class _Parser:
             return int(tok.value)
         raise self._error("frame bound", "frame bound (unbounded, current or a number)")
 
-    def _match(self) -> Match:
-        subject = self._additive()
+    def _match(self, depth: int) -> Match:
+        subject = self._binary(_ADD, depth + 1)
         self._expect("{", 'write `match expr { > 10 => "big", _ => "small" }`')
         arms: list[MatchArm] = []
         while self._tok.kind != "}":
@@ -589,9 +605,9 @@ class _Parser:
                 op = _COMPARISONS.get(first.kind)
                 if op is not None:
                     self._advance()
-                value = self._additive()
+                value = self._binary(_ADD, depth + 1)
             self._expect("=>", "match arms are written `pattern => result`")
-            result = self._expr()
+            result = self._binary(_OR, depth + 2)
             arms.append(MatchArm(op, value, result, self._span(first)))
             self._accept(",")
         if not arms:

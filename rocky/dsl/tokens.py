@@ -10,7 +10,9 @@ almost always a typo worth reporting).
 from __future__ import annotations
 
 import re
+import string
 from datetime import date, time
+from itertools import repeat
 from typing import NamedTuple, NoReturn
 
 from rocky.dsl.errors import DslSyntaxError
@@ -51,25 +53,34 @@ KEYWORDS = frozenset(
 )  # fmt: skip
 
 # Each match is one token plus the blanks after it; a newline token takes the
-# indentation that follows it. Alternatives are ordered by frequency, except
-# that `--` must come before the `-` symbol.
+# indentation that follows it. There are no groups: `findall` then returns
+# plain strings, and a token's kind follows from its text (a keyword or a
+# symbol is its own kind, anything else from its first character). The `-`
+# symbol refuses a second `-`, which starts a comment.
+_SYMBOLS = (
+    "..", "==", "!=", ">=", "<=", "=>",
+    "{", "}", "(", ")", "[", "]", ":", ",", ".", "*", "+", "-", "/", "%", "<", ">", "=", "|",
+)  # fmt: skip
 _TOKEN_RE = re.compile(
     r"""
     (?:
-      (?P<word>[A-Za-z_][A-Za-z0-9_]*)
-    | (?P<comment>--[^\n]*)
-    | (?P<symbol>\.\.|==|!=|>=|<=|=>|[{}()\[\]:,.*+\-/%<>=|])
-    | (?P<nl>(?:\n[ \t\r]*)+)
-    | (?P<number>[0-9][0-9_]*(?:\.[0-9][0-9_]*)?)
-    | (?P<string>"[^"]*"|'[^']*')
-    | (?P<date>@[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T[0-9]{2}:[0-9]{2}:[0-9]{2}Z?)?)
-    | (?P<bad>[\s\S])
+      [A-Za-z_][A-Za-z0-9_]*
+    | \.\.|==|!=|>=|<=|=>|[{}()\[\]:,.*+/%<>=|]|-(?!-)
+    | (?:\n[ \t\r]*)+
+    | --[^\n]*
+    | [0-9][0-9_]*(?:\.[0-9][0-9_]*)?
+    | "[^"]*"|'[^']*'
+    | @[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T[0-9]{2}:[0-9]{2}:[0-9]{2}Z?)?
+    | [\s\S]
     )
     [ \t\r]*
     """,
     re.VERBOSE,
 )
-_WORD_KINDS = {word: word for word in KEYWORDS} | {"_": "_"}
+_BLANKS = " \t\r"
+_FIXED_KINDS = {word: word for word in KEYWORDS} | {"_": "_"} | {sym: sym for sym in _SYMBOLS}
+_WORD_START = frozenset(string.ascii_letters + "_")
+_DIGITS = frozenset(string.digits)
 
 
 class Token(NamedTuple):
@@ -86,7 +97,7 @@ class Token(NamedTuple):
     end_line: int
 
 
-_new_token = tuple.__new__  # skips NamedTuple's Python-level __new__ on the hot path
+_RawToken = tuple[str, str, str, int, int, int, int, int]
 
 
 def tokenize(text: str, path: str = "<string>", *, keep_comments: bool = False) -> list[Token]:
@@ -95,51 +106,62 @@ def tokenize(text: str, path: str = "<string>", *, keep_comments: bool = False) 
     Whitespace and newlines are dropped; comments too unless ``keep_comments``
     (the formatter keeps them).
     """
-    tokens: list[Token] = []
-    append = tokens.append
-    word_kinds = _WORD_KINDS
+    raw: list[_RawToken] = []
+    append = raw.append
+    fixed_kinds = _FIXED_KINDS
+    word_start = _WORD_START
     line = 1
     line_start = 1 if text.startswith("\ufeff") else 0  # editors hide a BOM
-    pos = len(text) - len(text[line_start:].lstrip(" \t\r"))
-    for match in _TOKEN_RE.finditer(text, pos):
-        group = match.lastgroup or "bad"
-        tok_text = match.group(group)
-        start = match.start()
-        end = start + len(tok_text)
-        if group == "word":
-            kind = word_kinds.get(tok_text, IDENT)
-            tok = (kind, tok_text, tok_text, line, start - line_start + 1, start, end, line)
-        elif group == "symbol":
-            tok = (tok_text, tok_text, tok_text, line, start - line_start + 1, start, end, line)
-        elif group == "nl":
-            line += tok_text.count("\n")
-            line_start = start + tok_text.rfind("\n") + 1
-            continue
-        elif group == "number":
-            value = tok_text.replace("_", "")
-            tok = (NUMBER, tok_text, value, line, start - line_start + 1, start, end, line)
-        elif group == "string":
-            col = start - line_start + 1
-            first_line = line
-            newlines = tok_text.count("\n")
-            if newlines:
-                line += newlines
-                line_start = start + tok_text.rfind("\n") + 1
-            tok = (STRING, tok_text, tok_text[1:-1], first_line, col, start, end, line)
-        elif group == "comment":
-            if not keep_comments:
+    pos = len(text) - len(text[line_start:].lstrip(_BLANKS))
+    for match in _TOKEN_RE.findall(text, pos):
+        tok = match.rstrip(_BLANKS)  # never empty: no token starts with a blank
+        kind = fixed_kinds.get(tok)
+        if kind is None:
+            first = tok[0]
+            if first in word_start:
+                kind = IDENT
+            elif first == "\n":
+                line += match.count("\n")
+                line_start = pos + match.rfind("\n") + 1
+                pos += len(match)
                 continue
-            tok = (COMMENT, tok_text, tok_text, line, start - line_start + 1, start, end, line)
-        elif group == "date":
-            col = start - line_start + 1
-            _check_date(tok_text, path, line, col)
-            tok = (DATE, tok_text, tok_text[1:], line, col, start, end, line)
-        else:
-            _bad_character(tok_text, path, line, start - line_start + 1)
-        append(_new_token(Token, tok))
+            elif first in _DIGITS:
+                value = tok.replace("_", "")
+                append((NUMBER, tok, value, line, pos - line_start + 1, pos, pos + len(tok), line))
+                pos += len(match)
+                continue
+            elif first == "-":
+                # A comment runs to the end of the line, its trailing blanks included.
+                if keep_comments:
+                    end = pos + len(match)
+                    append((COMMENT, match, match, line, pos - line_start + 1, pos, end, line))
+                pos += len(match)
+                continue
+            elif len(tok) > 1 and (first == '"' or first == "'"):
+                col = pos - line_start + 1
+                first_line = line
+                newlines = tok.count("\n")
+                if newlines:
+                    line += newlines
+                    line_start = pos + tok.rfind("\n") + 1
+                append((STRING, tok, tok[1:-1], first_line, col, pos, pos + len(tok), line))
+                pos += len(match)
+                continue
+            elif len(tok) > 1 and first == "@":
+                col = pos - line_start + 1
+                _check_date(tok, path, line, col)
+                append((DATE, tok, tok[1:], line, col, pos, pos + len(tok), line))
+                pos += len(match)
+                continue
+            else:
+                _bad_character(tok, path, line, pos - line_start + 1)
+        append((kind, tok, tok, line, pos - line_start + 1, pos, pos + len(tok), line))
+        pos += len(match)
     end_col = len(text) - line_start + 1
-    append(Token(EOF, "", "", line, end_col, len(text), len(text), line))
-    return tokens
+    append((EOF, "", "", line, end_col, len(text), len(text), line))
+    # One C-level pass turns the plain tuples into Tokens (no Python-level
+    # __new__ per token).
+    return list(map(tuple.__new__, repeat(Token), raw))
 
 
 def describe(token: Token) -> str:
