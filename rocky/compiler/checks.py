@@ -33,6 +33,7 @@ _PARTITION_FORMATS: Final = {
     "month": ("%Y-%m", "YYYY-MM"),
     "year": ("%Y", "YYYY"),
 }
+_TEMPORAL_KINDS: Final = frozenset({"Date", "Timestamp", "TimestampNtz"})
 # Strategies that write no table of their own: no freshness to watch.
 NO_FRESHNESS_STRATEGIES: Final = frozenset({"ephemeral", "view"})
 
@@ -189,7 +190,7 @@ def schema_checks(
                 suggestion="an explicit column list keeps upstream changes from flowing through",
             )
         )
-    unknown = [c.name for c in columns if c.type.is_unknown]
+    unknown = [c.name for c in columns if c.type.kind == "Unknown"]
     if unknown:
         out.append(
             RawDiag(
@@ -199,7 +200,7 @@ def schema_checks(
             )
         )
     if not has_freshness and not project_freshness and strategy_type not in NO_FRESHNESS_STRATEGIES:
-        temporal = [c.name for c in columns if c.type.is_temporal]
+        temporal = [c.name for c in columns if c.type.kind in _TEMPORAL_KINDS]
         if temporal:
             out.append(
                 RawDiag(

@@ -71,16 +71,23 @@ _ARITH: Final[dict[type, str]] = {
     exp.Mod: "mod",
     exp.IntDiv: "intdiv",
 }
+# isinstance with a tuple: checking a union type costs more
+_NULLS_MODIFIERS: Final = (exp.IgnoreNulls, exp.RespectNulls)
+_CALL_WRAPPERS: Final = (exp.IgnoreNulls, exp.RespectNulls, exp.Filter)
+_WINDOWED: Final = (exp.Func, exp.Filter, exp.IgnoreNulls, exp.RespectNulls)
 _DIV_TO_FLOAT: Final = frozenset({"duckdb", "bigquery", "databricks", "spark"})
+
+
+_EXPRESSION: Final = exp.Expression
 
 
 def _children(node: exp.Expr) -> list[exp.Expression]:
     out: list[exp.Expression] = []
     for value in node.args.values():
-        if isinstance(value, exp.Expression):
+        if isinstance(value, _EXPRESSION):
             out.append(value)
         elif isinstance(value, list):
-            out.extend(v for v in value if isinstance(v, exp.Expression))
+            out.extend([v for v in value if isinstance(v, _EXPRESSION)])
     return out
 
 
@@ -99,8 +106,12 @@ class ExprInferrer:
     def __init__(self, dialect: str, diags: list[RawDiag]) -> None:
         self.dialect = dialect
         self.diags = diags
-        self.base_fc = _fn_ctx(dialect, False, False, True)
-        self._agg_fc = (self.base_fc, _fn_ctx(dialect, True, False, True))
+        fcs = _BASE_FCS.get(dialect)
+        if fcs is None:
+            base = _fn_ctx(dialect, False, False, True)
+            fcs = _BASE_FCS[dialect] = (base, _fn_ctx(dialect, True, False, True))
+        self.base_fc = fcs[0]
+        self._agg_fc = fcs
 
     # -- to be provided by the query half -----------------------------------
     def query_rel(self, query: exp.Expr, outer: Scope | None) -> Rel:
@@ -120,28 +131,43 @@ class ExprInferrer:
             node = node.this
             kind = type(node)
         handler = _DISPATCH.get(kind)
-        if handler is not None:
-            return handler(self, node, scope, fc)
-        if isinstance(node, _COMPARISONS):
-            kids = [self.expr(c, scope, fc) for c in _children(node)]
-            return Typed(BOOLEAN, any(k.nullable for k in kids), self._lineage(kids))
-        if isinstance(node, _NEVER_NULL_BOOL):
-            if isinstance(node, exp.Exists):
-                self.query_rel(node.this, scope)
-                return _BOOL_NN
-            kids = [self.expr(c, scope, fc) for c in _children(node)]
-            return Typed(BOOLEAN, False, self._lineage(kids))
-        op = _ARITH.get(type(node))
-        if op is not None:
-            return self._arith(op, node, scope, fc)
-        if isinstance(node, exp.Func):
-            return self._call(node, scope, fc, None)
+        if handler is None:
+            handler = _handler_for(kind)
+        return handler(self, node, scope, fc)
+
+    def _bool(self, node: exp.Expression, scope: Scope, fc: FnCtx) -> Typed:
+        kids = [self.expr(c, scope, fc) for c in _children(node)]
+        nullable = False
+        for k in kids:
+            if k.nullable:
+                nullable = True
+                break
+        return Typed(BOOLEAN, nullable, self._lineage(kids))
+
+    def _never_null_bool(self, node: exp.Expression, scope: Scope, fc: FnCtx) -> Typed:
+        kids = [self.expr(c, scope, fc) for c in _children(node)]
+        return Typed(BOOLEAN, False, self._lineage(kids))
+
+    def _exists(self, node: exp.Exists, scope: Scope, fc: FnCtx) -> Typed:
+        self.query_rel(node.this, scope)
+        return _BOOL_NN
+
+    def _func(self, node: exp.Func, scope: Scope, fc: FnCtx) -> Typed:
+        return self._call(node, scope, fc, None)
+
+    def _other(self, node: exp.Expression, scope: Scope, fc: FnCtx) -> Typed:
         kids = [self.expr(c, scope, fc) for c in _children(node)]
         return Typed(UNKNOWN, True, self._lineage(kids))
 
     @staticmethod
     def _lineage(kids: list[Typed], kind: str = "expression") -> lin.Lineage:
-        return lin.apply(lin.merge(k.lineage for k in kids), kind)
+        first: lin.Lineage | None = None
+        for k in kids:
+            if k.lineage:
+                if first is not None:  # several sources: the general merge
+                    return lin.apply(lin.merge([k.lineage for k in kids]), kind)
+                first = k.lineage
+        return lin.EMPTY if first is None else lin.apply(first, kind)
 
     # -- columns ----------------------------------------------------------------
     def _column(self, node: exp.Column, scope: Scope, fc: FnCtx) -> Typed:
@@ -152,6 +178,16 @@ class ExprInferrer:
             return _OPAQUE
         qual = node.table
         if qual:
+            # the usual case inline: a column of a table of this SELECT
+            entry = scope.entries.get(qual.lower())
+            if entry is not None:
+                rel = entry.rel
+                i = rel.index.get(name.lower())
+                if i is not None:
+                    t = rel.columns[i][1]
+                    if not (t.nullable or entry.nullable):
+                        return t
+                    return self._adjust(t, entry, name, scope)
             return self._qualified(node, qual, name, scope)
         found = self.lookup(name, scope)
         if found is not None:
@@ -209,25 +245,40 @@ class ExprInferrer:
         key = name.lower()
         s: Scope | None = scope
         while s is not None:
-            matches: list[Entry] = []
-            incomplete: list[Entry] = []
+            # the usual case is one match: no lists unless there are more
+            match: Entry | None = None
+            at = 0
+            matches: list[Entry] | None = None
+            incomplete: Entry | None = None
+            n_incomplete = 0
             for entry in s.entries.values():
-                if key in entry.rel.index:
-                    matches.append(entry)
-                elif not entry.rel.known:
-                    incomplete.append(entry)
-            if len(matches) == 1:  # the usual case, without _pick's list
-                rel = matches[0].rel
-                return self._adjust(rel.columns[rel.index[key]][1], matches[0], name, s)
-            if matches:
+                rel = entry.rel
+                i = rel.index.get(key)
+                if i is not None:
+                    if match is None:
+                        match, at = entry, i
+                    elif matches is None:
+                        matches = [match, entry]
+                    else:
+                        matches.append(entry)
+                elif not rel.known:
+                    if incomplete is None:
+                        incomplete = entry
+                    n_incomplete += 1
+            if matches is not None:
                 return self._pick(matches, name, s)
+            if match is not None:
+                t = match.rel.columns[at][1]
+                if not (t.nullable or match.nullable):
+                    return t
+                return self._adjust(t, match, name, s)
             if s is scope:
                 alias = s.aliases.get(key)
                 if alias is not None:
                     return alias
-            if incomplete:
-                if len(incomplete) == 1:
-                    return self._adjust(incomplete[0].rel.fallback(name), incomplete[0], name, s)
+            if incomplete is not None:
+                if n_incomplete == 1:
+                    return self._adjust(incomplete.rel.fallback(name), incomplete, name, s)
                 return Typed(UNKNOWN, True)
             s = s.parent
         return None
@@ -377,9 +428,9 @@ class ExprInferrer:
         if isinstance(order, exp.Order):
             for o in order.expressions:
                 keys.append(self.expr(o.this if isinstance(o, exp.Ordered) else o, scope, fc))
-        if isinstance(func, exp.Func | exp.Filter | exp.IgnoreNulls | exp.RespectNulls):
+        if isinstance(func, _WINDOWED):
             inner = func
-            while isinstance(inner, exp.IgnoreNulls | exp.RespectNulls | exp.Filter):
+            while isinstance(inner, _CALL_WRAPPERS):
                 inner = inner.this
             result = self._call(inner, scope, wfc, keys)
             return result
@@ -388,9 +439,9 @@ class ExprInferrer:
     def _call(
         self, node: exp.Expr, scope: Scope, fc: FnCtx, window_keys: list[Typed] | None
     ) -> Typed:
-        if isinstance(node, exp.IgnoreNulls | exp.RespectNulls):
+        if isinstance(node, _NULLS_MODIFIERS):
             return self.expr(node.this, scope, fc)
-        is_agg, window_kind, agg_kind = _call_kinds(node)
+        is_agg, window_kind, agg_kind = _CALL_KINDS.get(type(node)) or _call_kinds(node)
         arg_fc = fc
         if is_agg and not fc.window:
             arg_fc = self.base_fc  # arguments of an aggregate see rows, not groups
@@ -411,6 +462,8 @@ class ExprInferrer:
 
 
 _FN_CTXS: dict[tuple[str, bool, bool, bool], FnCtx] = {}
+# Per dialect: the contexts of a plain call and of an aggregate in a grouped SELECT.
+_BASE_FCS: dict[str, tuple[FnCtx, FnCtx]] = {}
 
 
 def _fn_ctx(dialect: str, grouped: bool, window: bool, covers_row: bool) -> FnCtx:
@@ -458,9 +511,20 @@ def _constant(typed: Typed) -> Callable[[ExprInferrer, Any, Scope, FnCtx], Typed
 _PAREN: Final = exp.Paren
 _ALIAS: Final = exp.Alias
 
+Handler = Callable[[ExprInferrer, Any, Scope, FnCtx], Typed]
+
+
+def _arith_handler(op: str) -> Handler:
+    def handler(self: ExprInferrer, node: Any, scope: Scope, fc: FnCtx) -> Typed:
+        return self._arith(op, node, scope, fc)
+
+    return handler
+
+
 # By exact node type. A class-level table, not one per inferrer: bound
 # methods held by the instance would make every inferrer a reference cycle.
-_DISPATCH: Final[dict[type, Callable[[ExprInferrer, Any, Scope, FnCtx], Typed]]] = {
+# Other node types are classified on first sight (_handler_for).
+_DISPATCH: Final[dict[type, Handler]] = {
     exp.Column: ExprInferrer._column,
     exp.Literal: _literal,
     exp.Boolean: _constant(_BOOL_NN),
@@ -478,3 +542,23 @@ _DISPATCH: Final[dict[type, Callable[[ExprInferrer, Any, Scope, FnCtx], Typed]]]
     exp.Neg: ExprInferrer._same,
     exp.DPipe: ExprInferrer._dpipe,
 }
+
+
+def _handler_for(kind: type) -> Handler:
+    """The handler of a node type not in the table yet, remembered: which
+    one applies depends only on the class."""
+    handler: Handler
+    if issubclass(kind, _COMPARISONS):
+        handler = ExprInferrer._bool
+    elif issubclass(kind, exp.Exists):
+        handler = ExprInferrer._exists
+    elif issubclass(kind, _NEVER_NULL_BOOL):
+        handler = ExprInferrer._never_null_bool
+    elif kind in _ARITH:
+        handler = _arith_handler(_ARITH[kind])
+    elif issubclass(kind, exp.Func):
+        handler = ExprInferrer._func
+    else:
+        handler = ExprInferrer._other
+    _DISPATCH[kind] = handler
+    return handler

@@ -91,7 +91,11 @@ def fold_supertype(values: list[Typed]) -> RockyType:
 
 
 def _any_null(args: list[Typed]) -> bool:
-    return any(a.nullable for a in args)
+    # a plain loop: any() over a generator costs more for a few arguments
+    for a in args:  # noqa: SIM110
+        if a.nullable:
+            return True
+    return False
 
 
 def _first(args: list[Typed]) -> Typed | None:
@@ -398,12 +402,25 @@ ANONYMOUS: Final[dict[str, Handler]] = {
 }
 
 
+def _unseen(node: exp.Expr, args: list[Typed], fc: FnCtx) -> Result:
+    raise AssertionError("a marker, never called")
+
+
+# The handler of each (non-anonymous) call class seen so far; anonymous calls
+# are looked up by name, every time. _UNSEEN marks "not in the table".
+_UNSEEN: Final[Handler] = _unseen
+_BY_CLASS: dict[type, Handler | None] = {}
+
+
 def function_type(node: exp.Expr, args: list[Typed], fc: FnCtx) -> Result:
     """Type and nullability of a call whose arguments are already typed."""
-    if isinstance(node, exp.Anonymous):
-        handler = ANONYMOUS.get(str(node.this).upper())
-    else:
-        handler = HANDLERS.get(type(node).__name__)
+    cls = type(node)
+    handler = _BY_CLASS.get(cls, _UNSEEN)
+    if handler is _UNSEEN:
+        if issubclass(cls, exp.Anonymous):
+            handler = ANONYMOUS.get(str(node.this).upper())
+        else:
+            handler = _BY_CLASS[cls] = HANDLERS.get(cls.__name__)
     if handler is None:
         return UNKNOWN, True
     return handler(node, args, fc)

@@ -21,6 +21,8 @@ from rocky.compiler.scope import Entry, Rel, Scope, Typed, unknown_rel
 
 __all__ = ["Inferrer", "TableResolver", "top_level_star"]
 
+_ALIAS: Final = exp.Alias
+
 # Resolves a base table to its relation; None means "no such table" in a
 # catalog known to be complete (reported as E003).
 TableResolver = Callable[[tuple[str, ...], exp.Table], Rel | None]
@@ -37,6 +39,8 @@ _NONNULL_TESTS: Final = (
     exp.In,
     exp.Between,
 )
+
+_ORDERINGS: Final = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
 
 
 def top_level_star(query: exp.Expr) -> bool:
@@ -110,6 +114,8 @@ class Inferrer(JoinInferrer):
 
     @staticmethod
     def _renamed(rel: Rel, alias: exp.Expression | None) -> Rel:
+        if alias is None:  # the usual case: no alias, or no column list
+            return rel
         names = [c.name for c in alias.columns] if isinstance(alias, exp.TableAlias) else []
         if not names:
             return rel
@@ -171,11 +177,15 @@ class Inferrer(JoinInferrer):
         alias = node.alias
         if isinstance(node, exp.Table) and isinstance(node.this, exp.Identifier):
             name = node.this.this
-            parts = tuple(
-                p.this
-                for p in (node.args.get("catalog"), node.args.get("db"), node.this)
-                if isinstance(p, exp.Identifier)
-            )
+            args = node.args
+            catalog, db = args.get("catalog"), args.get("db")
+            parts: tuple[str, ...]
+            if catalog is None and db is None:  # the usual one-part name
+                parts = (name,)
+            else:
+                parts = tuple(
+                    p.this for p in (catalog, db, node.this) if isinstance(p, exp.Identifier)
+                )
             cte = scope.ctes.get(name.lower()) if len(parts) == 1 else None
             rel = cte if cte is not None else self.tables(parts, node)
             if rel is None:
@@ -226,32 +236,44 @@ class Inferrer(JoinInferrer):
         cols: list[tuple[str, Typed]] = []
         known = True
         sources: list[str] = []
+        base_fc = self.base_fc
+        infer = self.expr
+        aliases = scope.aliases
+        rollup = scope.rollup
         for proj in sel.expressions:
-            if isinstance(proj, exp.Star) or (
+            kind = type(proj)
+            if kind is _ALIAS:  # the usual case: named by its alias, never a star
+                typed = infer(proj, scope, base_fc)
+                name = proj.alias
+            elif isinstance(proj, exp.Star) or (
                 isinstance(proj, exp.Column) and isinstance(proj.this, exp.Star)
             ):
                 ok = self._expand_star(proj, scope, cols, sources)
                 known = known and ok
                 continue
-            typed = self.expr(proj, scope, self.base_fc)
-            name = self._output_name(proj, scope)
-            if scope.rollup and typed.nullable is False:
+            else:
+                typed = infer(proj, scope, base_fc)
+                name = self._output_name(proj, scope)
+            if rollup and typed.nullable is False:
                 typed = Typed(typed.type, True, typed.lineage)
             cols.append((name, typed))
-            scope.aliases.setdefault(name.lower(), typed)
+            lowered = name.lower()
+            if lowered not in aliases:
+                aliases[lowered] = typed
+        args = sel.args
         for key in ("where", "having", "qualify"):
-            clause = sel.args.get(key)
+            clause = args.get(key)
             if isinstance(clause, exp.Expression):
-                typed = self.expr(clause.this, scope, self.base_fc)
+                typed = infer(clause.this, scope, base_fc)
                 if typed.lineage:
                     scope.filters.append(typed.lineage)
         if isinstance(group, exp.Group):
             for g in group.expressions:
-                self.expr(g, scope, self.base_fc)
-        order = sel.args.get("order")
+                infer(g, scope, base_fc)
+        order = args.get("order")
         if isinstance(order, exp.Order):
             for o in order.expressions:
-                self.expr(o.this if isinstance(o, exp.Ordered) else o, scope, self.base_fc)
+                infer(o.this if isinstance(o, exp.Ordered) else o, scope, base_fc)
         entries = scope.entries.values()
         keys = lin.rows(lin.JOIN_KEY, [*(e.rel.keys for e in entries), *scope.keys])
         filters = lin.rows(lin.FILTER, [*(e.rel.filters for e in entries), *scope.filters])
@@ -265,7 +287,7 @@ class Inferrer(JoinInferrer):
                     target = c.this.this
             elif isinstance(c, _NONNULL_TESTS):
                 target = c.this
-                if isinstance(c, exp.EQ | exp.NEQ | exp.GT | exp.GTE | exp.LT | exp.LTE):
+                if isinstance(c, _ORDERINGS):
                     other = c.expression
                     if isinstance(other, exp.Column):
                         key = self._column_key(other, scope)
@@ -281,11 +303,12 @@ class Inferrer(JoinInferrer):
             return proj.alias
         if isinstance(proj, exp.Column):
             name = proj.name
+            lowered = name.lower()
             qual = proj.table.lower()
             for key, entry in scope.entries.items():
                 if qual and key != qual:
                     continue
-                i = entry.rel.index.get(name.lower())
+                i = entry.rel.index.get(lowered)
                 if i is not None:
                     return entry.rel.columns[i][0]
             return name

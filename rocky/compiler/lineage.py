@@ -66,7 +66,12 @@ def apply(lineage: Lineage, outer: str) -> Lineage:
     """Wrap every source of ``lineage`` in ``outer``."""
     if not lineage or outer == "direct":
         return lineage
-    return {ref: compose(t, outer) for ref, t in lineage.items()}
+    if len(lineage) == 1:  # the usual case; lineages are never mutated, so
+        for ref, t in lineage.items():  # an unchanged one is shared
+            composed = outer if t == "direct" else compose(t, outer)
+            return lineage if composed == t else {ref: composed}
+    # most sources are still direct: composing onto them is just ``outer``
+    return {ref: outer if t == "direct" else compose(t, outer) for ref, t in lineage.items()}
 
 
 def merge(parts: Iterable[Lineage]) -> Lineage:
@@ -89,10 +94,14 @@ def merge(parts: Iterable[Lineage]) -> Lineage:
 
 def rows(kind: str, parts: Iterable[Lineage]) -> Lineage:
     """The sources of ``parts`` as row edges of one ``kind``."""
-    out: dict[ColumnRef, str] = {}
+    out: dict[ColumnRef, str] | None = None
     for part in parts:
-        for ref in part:
-            out[ref] = kind
+        if part:
+            if out is None:
+                out = dict.fromkeys(part, kind)
+            else:
+                for ref in part:
+                    out[ref] = kind
     return out if out else EMPTY
 
 
@@ -119,14 +128,20 @@ def edges_for(
     so the IR is stable. ``ref`` makes the target references (a caller
     interning them passes its own)."""
     edges: list[LineageEdge] = []
+    add = edges.append
+    edge = LineageEdge
     for name, lineage in columns:
         if lineage:
             target = ref(model, name)
-            for source, transform in _by_source(lineage):
-                edges.append(LineageEdge(source, target, transform))
+            if len(lineage) == 1:  # most columns read one source
+                ((source, transform),) = lineage.items()
+                add(edge(source, target, transform))
+            else:
+                for source, transform in sorted(lineage.items(), key=_source_key):
+                    add(edge(source, target, transform))
     if keys or filters:
         whole = ref(model, ROWS)
         for kind, lineage in ((JOIN_KEY, keys), (FILTER, filters)):
             for source, _ in _by_source(lineage):
-                edges.append(LineageEdge(source, whole, kind))
+                add(edge(source, whole, kind))
     return tuple(edges)

@@ -65,9 +65,11 @@ class Rel:
         keys: Lineage = EMPTY,
         filters: Lineage = EMPTY,
     ) -> Rel:
-        index: dict[str, int] = {}
-        for i, (name, _) in enumerate(columns):
-            index.setdefault(name.lower(), i)
+        index = {name.lower(): i for i, (name, _) in enumerate(columns)}
+        if len(index) < len(columns):  # a repeated name: the first one answers
+            index = {}
+            for i, (name, _) in enumerate(columns):
+                index.setdefault(name.lower(), i)
         return cls(columns, index, known, star_sources, keys, filters)
 
     def get(self, name: str) -> Typed | None:
@@ -101,14 +103,16 @@ def base_rel(
     """The relation of an upstream model or external source: each column's
     lineage is itself. ``ref`` makes the column references (a caller
     interning them passes its own)."""
-    typed = [
-        (name, Typed(t, nullable, {ref(source, name): "direct"})) for name, t, nullable in columns
-    ]
-    return Rel.of(typed, known, () if known else (source,))
+    typed: list[tuple[str, Typed]] = []
+    index: dict[str, int] = {}
+    for i, (name, t, nullable) in enumerate(columns):
+        typed.append((name, Typed(t, nullable, {ref(source, name): "direct"})))
+        index.setdefault(name.lower(), i)
+    return Rel(typed, index, known, () if known else (source,), EMPTY, EMPTY)
 
 
 def unknown_rel(source: str | None) -> Rel:
-    return Rel([], {}, False, (source,) if source else ())
+    return Rel([], {}, False, (source,) if source else (), EMPTY, EMPTY)
 
 
 @dataclass(slots=True)
@@ -123,22 +127,42 @@ class Entry:
     using: frozenset[str] = frozenset()
 
 
-@dataclass(slots=True)
 class Scope:
-    entries: dict[str, Entry] = field(default_factory=dict)
-    parent: Scope | None = None
-    ctes: Mapping[str, Rel] = field(default_factory=dict)
-    # (alias lower, column lower) proven non-null by WHERE / inner-join keys
-    nonnull: set[tuple[str, str]] = field(default_factory=set)
-    # SELECT-list aliases defined so far (lateral column references)
-    aliases: dict[str, Typed] = field(default_factory=dict)
-    # all GROUP BY groups are non-empty: aggregates of non-null inputs are non-null
-    grouped: bool = False
-    rollup: bool = False
-    # columns that decide this SELECT's rows, gathered while inferring it
-    # (its joins and filters, and those of subqueries in its expressions)
-    keys: list[Lineage] = field(default_factory=list)
-    filters: list[Lineage] = field(default_factory=list)
+    """One SELECT's names. A plain class rather than a dataclass: one is
+    made per SELECT, and default factories would cost more than the rest."""
+
+    __slots__ = (
+        "aliases",
+        "ctes",
+        "entries",
+        "filters",
+        "grouped",
+        "keys",
+        "nonnull",
+        "parent",
+        "rollup",
+    )
+
+    def __init__(
+        self,
+        entries: dict[str, Entry] | None = None,
+        parent: Scope | None = None,
+        ctes: Mapping[str, Rel] | None = None,
+    ) -> None:
+        self.entries: dict[str, Entry] = {} if entries is None else entries
+        self.parent = parent
+        self.ctes: Mapping[str, Rel] = {} if ctes is None else ctes
+        # (alias lower, column lower) proven non-null by WHERE / inner-join keys
+        self.nonnull: set[tuple[str, str]] = set()
+        # SELECT-list aliases defined so far (lateral column references)
+        self.aliases: dict[str, Typed] = {}
+        # all GROUP BY groups are non-empty: aggregates of non-null inputs are non-null
+        self.grouped = False
+        self.rollup = False
+        # columns that decide this SELECT's rows, gathered while inferring it
+        # (its joins and filters, and those of subqueries in its expressions)
+        self.keys: list[Lineage] = []
+        self.filters: list[Lineage] = []
 
     def add(self, entry: Entry) -> None:
         self.entries[entry.alias.lower()] = entry

@@ -167,6 +167,21 @@ def literal_type(lit: exp.Literal) -> RockyType:
     if lit.is_string:
         return STRING
     text = str(lit.this)
+    found = _NUMBER_TYPES.get(text)
+    if found is None:
+        found = _number_type(text)
+        if len(_NUMBER_TYPES) < _NUMBER_TYPES_MAX:
+            _NUMBER_TYPES[text] = found
+    return found
+
+
+# Types of numeric literals by spelling: the same few numbers recur in most
+# models. Bounded, since a long-lived process may see any number of them.
+_NUMBER_TYPES: dict[str, RockyType] = {}
+_NUMBER_TYPES_MAX: Final = 4096
+
+
+def _number_type(text: str) -> RockyType:
     lowered = text.lower()
     if "e" in lowered:
         return FLOAT64
