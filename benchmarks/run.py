@@ -273,7 +273,8 @@ class Harness:
                 setup()
             out = out_dir / f"{label}-{scale}.txt"
             argv = [python, "-m", "pyinstrument", "-r", "text", "-p", "flat=true"]
-            argv += ["-p", "flat_time=self", "-o", str(out), "-m", "rocky.cli", *args]
+            # --debug: rocky then exits normally, so the profiler can write
+            argv += ["-p", "flat_time=self", "-o", str(out), "-m", "rocky.cli", "--debug", *args]
             done = subprocess.run(argv, cwd=active, env=self.env, capture_output=True, text=True)
             print(
                 f"  profile: {out}" if done.returncode == 0 else f"  profile failed: {done.stderr}"
