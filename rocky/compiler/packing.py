@@ -67,7 +67,7 @@ PackedColumn: TypeAlias = tuple[str, TypeCode, bool]
 # Column object per distinct column (:meth:`Unpacker.column`). Holding the
 # column keeps its id from being reused; the memo is emptied when it grows.
 _PACKED: dict[int, tuple[Column, PackedColumn]] = {}
-_PACKED_MAX: Final = 500_000
+_PACKED_MAX: Final = 100_000
 
 
 def pack_columns(columns: tuple[Column, ...]) -> tuple[PackedColumn, ...]:

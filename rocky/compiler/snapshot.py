@@ -248,6 +248,7 @@ class ViewsWriter:
         os.replace(self.path, self.target)
 
     def discard(self) -> None:
+        """Remove the file unless :meth:`finish` renamed it into place."""
         with contextlib.suppress(OSError):
             self._file.close()
         with contextlib.suppress(OSError):

@@ -165,12 +165,11 @@ def compile_and_snapshot(
         )
         report = build_report(project, result.ir, encoder=encoder)
         if before is not None and views is not None:
-            handed, views = views, None
             _save(
                 project,
                 result,
                 report,
-                handed,
+                views,
                 inputs,
                 before,
                 env_read,
@@ -178,7 +177,7 @@ def compile_and_snapshot(
                 target_dialect,
             )
     finally:
-        if views is not None:  # not handed to a snapshot
+        if views is not None:  # a views file left unfinished (none once renamed)
             views.discard()
     return project, result, report, load_ms
 
@@ -236,18 +235,16 @@ def _save(
         if not all(f in seen for f in files):
             # a model the walk did not see (outside its directories, or
             # unreadable then): no snapshot could notice it change
-            views.discard()
             Snapshot.remove(project.root)
             return
         models[name] = (files, tuple(m.depends_on))
-    # ``views`` (a ViewsWriter, now this function's) holds the view of
-    # every model that compiled; the snapshot's save finishes or discards it
+    # ``views`` (a ViewsWriter) holds the view of every model that compiled;
+    # the snapshot's save renames it into place (the caller discards it if not)
     try:
         for n, m in ir.models.items():
             if n not in views.offsets:
                 views.add(n, pack_model(m, project.models[n].line_offset))
     except OSError:
-        views.discard()
         return
     snap = Snapshot.create(
         inputs, before, env_read, report_data(report), models, views, pack_sources(ir.sources)
