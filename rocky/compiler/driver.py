@@ -166,11 +166,6 @@ class _Compiler:
         content = src.content_hash or _hash(src.text, canonical_json(src.config_data))
         return f"{content}:{src.kind}:{src.line_offset}:{src.rel_path}"
 
-    def _config(self, name: str) -> dict[str, Any]:
-        """The model's resolved config as plain data (the loader's dump)."""
-        found: dict[str, Any] = self.project.models[name].config_data
-        return found
-
     def _store_front(self, name: str, front: FrontEnd, blob: bytes | None) -> None:
         if self.cache is not None:
             self.cache.put_front(self.keys[name], blob or front_blob(front))
@@ -180,7 +175,7 @@ class _Compiler:
         state = self.state
         assert state is not None
         src = self.project.models[name]
-        m = assemble.model_ir(state, src, self._config(name))
+        m = assemble.model_ir(state, src, src.config_data)
         own = assemble.own_diagnostics(state, src)
         self.model_irs[name] = m
         self.model_diags[name] = own
@@ -285,7 +280,6 @@ class _Compiler:
             chain=self.chain,
             project_freshness=self.project_freshness,
             fronts=fronts,
-            strategies={},
             store_front=self._store_front,
             lookup_result=self._lookup_result,
             finish=self._finish,

@@ -59,12 +59,13 @@ class CompileState:
     chain: Any  # rocky.compiler.schemas.SchemaChain
     project_freshness: bool
     fronts: dict[str, FrontEnd]
-    strategies: dict[str, dict[str, Any]]
     store_front: Callable[[str, FrontEnd, bytes | None], None]
     lookup_result: Callable[[str], ModelResult | None]
     finish: Callable[[str, ModelResult, str | None, bytes | None], None]
     # told each model's name once it has its result (``results[name]``)
     on_complete: Callable[[str], None] | None = None
+    # each model's strategy config as JSON data (see strategy_of)
+    strategies: dict[str, dict[str, Any]] = field(default_factory=dict)
     trees: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     deps: dict[str, Deps] = field(default_factory=dict)
     guesses: dict[str, list[str]] = field(default_factory=dict)

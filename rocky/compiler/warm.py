@@ -45,6 +45,13 @@ def project_root(config_path: Path | str) -> tuple[Path, Path]:
     return path.parent, path
 
 
+def _inputs(config_path: Path | str, **options: Any) -> tuple[Path, Path, Inputs]:
+    """The project's root, its rocky.toml, and the compile's inputs for
+    ``options`` (the keywords of :meth:`Inputs.of`)."""
+    root, config = project_root(config_path)
+    return root, config, Inputs.of(config, **options)
+
+
 def report_data(report: CompileReport) -> dict[str, Any]:
     return {
         "order": report.order,
@@ -116,9 +123,8 @@ def compile_and_snapshot(
     from rocky.envsubst import recording
     from rocky.project import load_project
 
-    root, config = project_root(config_path)
-    inputs = Inputs.of(
-        config,
+    root, config, inputs = _inputs(
+        config_path,
         models_dir=models_dir,
         variables=variables,
         with_seed=with_seed,
@@ -299,9 +305,8 @@ def cached_report(
     """The report from the snapshot, when the project allows (see the
     module docstring); ``None`` means: compile in full."""
     t0 = time.perf_counter()
-    root, config = project_root(config_path)
-    inputs = Inputs.of(
-        config,
+    root, _, inputs = _inputs(
+        config_path,
         models_dir=models_dir,
         variables=variables,
         with_seed=with_seed,
@@ -376,8 +381,9 @@ def _snapshot_ir(
     from rocky.diagnostics import Diagnostic
     from rocky.ir import ProjectIR
 
-    root, config = project_root(config_path)
-    inputs = Inputs.of(config, models_dir=models_dir, variables=variables, with_seed=with_seed)
+    root, _, inputs = _inputs(
+        config_path, models_dir=models_dir, variables=variables, with_seed=with_seed
+    )
     snap = Snapshot.load(root)
     if snap is None or not _usable(snap, inputs, report=False):
         return None

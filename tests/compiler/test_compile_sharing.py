@@ -30,6 +30,12 @@ from rocky.ir import Column, ColumnRef, LineageEdge
 from rocky.project import load_project
 from rocky.types import INT64, STRING, UNKNOWN
 
+# Where worker processes cannot start (no pipes with select), these tests
+# have nothing to check.
+needs_workers = pytest.mark.skipif(
+    not worker_mod.available(), reason="no worker processes on this platform"
+)
+
 QUERIES = [
     "SELECT a.id FROM raw.orders AS a JOIN customers c ON a.id = c.id",
     "WITH x AS (SELECT * FROM stg_a) SELECT * FROM x JOIN stg_b USING (id)",
@@ -183,9 +189,8 @@ def test_models_sharing_a_strategy_get_their_own_ir_strategy(tmp_path: Path) -> 
     assert b.strategy == {"type": "full_refresh"}
 
 
+@needs_workers
 def test_a_started_worker_is_handed_over_and_ends_when_closed() -> None:
-    if not worker_mod.available():
-        pytest.skip("no worker processes on this platform")
     assert worker_mod.prestart()
     try:
         spare = worker_mod._SPARE
@@ -206,9 +211,8 @@ def test_a_started_worker_is_handed_over_and_ends_when_closed() -> None:
         fresh.close()
 
 
+@needs_workers
 def test_a_dead_started_worker_is_replaced() -> None:
-    if not worker_mod.available():
-        pytest.skip("no worker processes on this platform")
     assert worker_mod.prestart()
     spare = worker_mod._SPARE
     assert spare is not None
@@ -221,9 +225,8 @@ def test_a_dead_started_worker_is_replaced() -> None:
         taken.close()
 
 
+@needs_workers
 def test_a_started_worker_nobody_takes_can_be_ended() -> None:
-    if not worker_mod.available():
-        pytest.skip("no worker processes on this platform")
     assert worker_mod.prestart()
     spare = worker_mod._SPARE
     assert spare is not None
